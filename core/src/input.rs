@@ -1,0 +1,172 @@
+//! What a layer can read (`f32` activations or raw `u8` pixels) and what a
+//! training example can ask for (a target vector or a class label).
+//!
+//! Sums run in a fixed order set by this code — eight interleaved partial sums,
+//! combined pairwise — never by the compiler or the machine, so every build
+//! gives the same bits. Eight lanes let a desktop compiler use SIMD registers
+//! without reordering anything.
+
+use crate::error::Error;
+
+/// Number of interleaved partial sums in [`Input::dot`].
+pub const LANES: usize = 8;
+
+/// Grey level of a pixel that maps to activation 1.0: `a = p / 255`.
+pub const PIXEL_MAX: f32 = 255.0;
+
+/// An input vector of `N` activations, read in place (never copied).
+pub trait Input<const N: usize> {
+    /// The dot product `Σ_k w_k · a_k`, summed in the fixed lane order.
+    fn dot(&self, w: &[f32; N]) -> f32;
+    /// Adds `scale · a` to `acc`, element by element (a row of `nabla_w`).
+    fn add_scaled_to(&self, scale: f32, acc: &mut [f32; N]);
+}
+
+/// Combines the lanes pairwise: `((l0+l1)+(l2+l3)) + ((l4+l5)+(l6+l7))`.
+#[inline]
+fn reduce(l: [f32; LANES]) -> f32 {
+    let [l0, l1, l2, l3, l4, l5, l6, l7] = l;
+    ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7))
+}
+
+/// `Σ_k w_k · f(x_k)` with [`LANES`] partial sums, then the tail in order.
+#[inline]
+fn lane_dot<T: Copy, const N: usize>(w: &[f32; N], x: &[T; N], f: impl Fn(T) -> f32) -> f32 {
+    let (w_chunks, w_tail) = w.as_chunks::<LANES>();
+    let (x_chunks, x_tail) = x.as_chunks::<LANES>();
+    let mut lanes = [0.0f32; LANES];
+    for (wc, xc) in w_chunks.iter().zip(x_chunks) {
+        for ((l, wv), xv) in lanes.iter_mut().zip(wc).zip(xc) {
+            *l += wv * f(*xv);
+        }
+    }
+    let mut tail = 0.0f32;
+    for (wv, xv) in w_tail.iter().zip(x_tail) {
+        tail += wv * f(*xv);
+    }
+    reduce(lanes) + tail
+}
+
+impl<const N: usize> Input<N> for [f32; N] {
+    #[inline]
+    fn dot(&self, w: &[f32; N]) -> f32 {
+        lane_dot(w, self, |a| a)
+    }
+
+    #[inline]
+    fn add_scaled_to(&self, scale: f32, acc: &mut [f32; N]) {
+        for (s, a) in acc.iter_mut().zip(self) {
+            *s += scale * a;
+        }
+    }
+}
+
+/// Raw grey levels `p` stand for activations `a = p / 255` (as in the book's
+/// data loader). The scale is factored out of each sum — `w·a = (w·p) / 255` —
+/// so a pixel costs one conversion and one multiply-add, and no `f32` copy of
+/// the image is ever made.
+impl<const N: usize> Input<N> for [u8; N] {
+    #[inline]
+    fn dot(&self, w: &[f32; N]) -> f32 {
+        lane_dot(w, self, f32::from) / PIXEL_MAX
+    }
+
+    #[inline]
+    fn add_scaled_to(&self, scale: f32, acc: &mut [f32; N]) {
+        let scale = scale / PIXEL_MAX;
+        for (s, p) in acc.iter_mut().zip(self) {
+            *s += scale * f32::from(*p);
+        }
+    }
+}
+
+/// The desired output `y` of a training example.
+pub trait Target<const O: usize> {
+    /// The target vector `y`, or an error when it cannot be formed.
+    fn target(&self) -> Result<[f32; O], Error>;
+}
+
+impl<const O: usize> Target<O> for [f32; O] {
+    #[inline]
+    fn target(&self) -> Result<[f32; O], Error> {
+        Ok(*self)
+    }
+}
+
+impl<const O: usize> Target<O> for &[f32; O] {
+    #[inline]
+    fn target(&self) -> Result<[f32; O], Error> {
+        Ok(**self)
+    }
+}
+
+/// A class label: the one-hot vector `y` with `y[label] = 1` (the book's
+/// `vectorized_result`).
+impl<const O: usize> Target<O> for usize {
+    #[inline]
+    fn target(&self) -> Result<[f32; O], Error> {
+        one_hot(*self)
+    }
+}
+
+impl<const O: usize> Target<O> for u8 {
+    #[inline]
+    fn target(&self) -> Result<[f32; O], Error> {
+        one_hot(usize::from(*self))
+    }
+}
+
+/// The one-hot vector for `label`: 1.0 at `label`, 0.0 elsewhere.
+pub fn one_hot<const O: usize>(label: usize) -> Result<[f32; O], Error> {
+    let mut y = [0.0; O];
+    match y.get_mut(label) {
+        Some(v) => *v = 1.0,
+        None => return Err(Error::LabelOutOfRange { label, classes: O }),
+    }
+    Ok(y)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_short_vectors_sum_in_order() {
+        let w = [1.0, 2.0, 3.0];
+        assert_eq!([4.0f32, 5.0, 6.0].dot(&w), 32.0);
+    }
+
+    #[test]
+    fn dot_long_vector_matches_exact_sum() {
+        // Integers small enough that every partial sum is exact in f32.
+        let mut w = [0.0f32; 19];
+        let mut x = [0.0f32; 19];
+        for (k, (wv, xv)) in w.iter_mut().zip(x.iter_mut()).enumerate() {
+            *wv = k as f32;
+            *xv = (k % 5) as f32;
+        }
+        let exact: f32 = (0..19).map(|k| (k * (k % 5)) as f32).sum();
+        assert_eq!(x.dot(&w), exact);
+    }
+
+    #[test]
+    fn u8_pixels_scale_by_255() {
+        let w = [0.5f32, -1.0, 2.0];
+        let p = [255u8, 0, 51];
+        // (0.5*255 + 2*51) / 255 = 229.5 / 255 = 0.9
+        assert_eq!(p.dot(&w), 229.5 / 255.0);
+        let mut acc = [1.0f32; 3];
+        p.add_scaled_to(2.0, &mut acc);
+        assert_eq!(acc, [1.0 + 2.0 / 255.0 * 255.0, 1.0, 1.0 + 2.0 / 255.0 * 51.0]);
+    }
+
+    #[test]
+    fn one_hot_and_out_of_range() {
+        assert_eq!(one_hot::<4>(2), Ok([0.0, 0.0, 1.0, 0.0]));
+        assert_eq!(
+            one_hot::<4>(4),
+            Err(Error::LabelOutOfRange { label: 4, classes: 4 })
+        );
+        assert_eq!(Target::<3>::target(&7u8), Err(Error::LabelOutOfRange { label: 7, classes: 3 }));
+    }
+}

@@ -1,0 +1,286 @@
+//! The three-layer network: input, one hidden layer, output.
+
+use crate::activation::sigmoid_prime_from_activation;
+use crate::error::Error;
+use crate::gradient::Gradient;
+use crate::input::{Input, Target};
+use crate::layer::Layer;
+use crate::random::{seeded, Normal};
+use rand_core::RngCore;
+
+/// A network of `I` inputs, `H` hidden sigmoid neurons and `O` output neurons.
+///
+/// Each size is its own type parameter, so a network can only be fed inputs of
+/// length `I`, and a gradient only fits the network it was made for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Network<const I: usize, const H: usize, const O: usize> {
+    /// Layer 2 of the book's numbering: the hidden layer.
+    pub hidden: Layer<I, H>,
+    /// Layer 3: the output layer, one neuron per class.
+    pub output: Layer<H, O>,
+}
+
+/// The book's `[784, 30, 10]` MNIST network.
+pub type MnistNet = Network<784, 30, 10>;
+
+/// The default seed of every seeded run (chosen once, printed by the host).
+pub const DEFAULT_SEED: u64 = 20_151_130;
+
+impl<const I: usize, const H: usize, const O: usize> Network<I, H, O> {
+    /// Number of weights and biases.
+    pub const PARAMETERS: usize = Layer::<I, H>::PARAMETERS + Layer::<H, O>::PARAMETERS;
+
+    /// A network from its two layers (usable in `static` items).
+    pub const fn new(hidden: Layer<I, H>, output: Layer<H, O>) -> Self {
+        Self { hidden, output }
+    }
+
+    /// A network of zeros, to be filled by [`Network::init`] or a model file.
+    pub const fn zeroed() -> Self {
+        Self::new(Layer::zeroed(), Layer::zeroed())
+    }
+
+    /// Draws every weight and bias from N(0, 1), as `network.py` does.
+    ///
+    /// Order: hidden biases, output biases, hidden weights, output weights
+    /// (each row-major), the order of `network.py`'s `np.random.randn` calls.
+    pub fn init<R: RngCore + ?Sized>(&mut self, rng: &mut R) {
+        let mut normal = Normal::new();
+        self.hidden.fill_biases_normal(&mut normal, rng);
+        self.output.fill_biases_normal(&mut normal, rng);
+        self.hidden.fill_weights_normal(&mut normal, rng);
+        self.output.fill_weights_normal(&mut normal, rng);
+    }
+
+    /// A network initialised by [`Network::init`] from `rng`.
+    pub fn from_rng<R: RngCore + ?Sized>(rng: &mut R) -> Self {
+        let mut net = Self::zeroed();
+        net.init(rng);
+        net
+    }
+
+    /// A network initialised from `XorShiftRng::seed_from_u64(seed)`.
+    pub fn from_seed(seed: u64) -> Self {
+        Self::from_rng(&mut seeded(seed))
+    }
+
+    /// The hidden and output activations for input `x`, written into the buffers.
+    #[inline]
+    pub fn feedforward_into<X: Input<I> + ?Sized>(
+        &self,
+        x: &X,
+        hidden: &mut [f32; H],
+        output: &mut [f32; O],
+    ) {
+        self.hidden.feedforward(x, hidden);
+        self.output.feedforward(hidden, output);
+    }
+
+    /// The output activations `a = σ(w·σ(w·x + b) + b)` for input `x`.
+    pub fn feedforward<X: Input<I> + ?Sized>(&self, x: &X) -> [f32; O] {
+        let mut hidden = [0.0; H];
+        let mut output = [0.0; O];
+        self.feedforward_into(x, &mut hidden, &mut output);
+        output
+    }
+
+    /// The network's answer: the index of the most active output neuron.
+    pub fn predict<X: Input<I> + ?Sized>(&self, x: &X) -> usize {
+        argmax(&self.feedforward(x))
+    }
+
+    /// Adds the gradient `∇C_x` of the quadratic cost for one example to `nabla`.
+    ///
+    /// Backpropagation, chapter 2:
+    /// `delta_L = (a_L − y) ⊙ σ'(z_L)` (BP1),
+    /// `delta_l = (w_{l+1}ᵀ delta_{l+1}) ⊙ σ'(z_l)` (BP2),
+    /// `∂C/∂b_j = delta_j` (BP3), `∂C/∂w_jk = a_k delta_j` (BP4).
+    pub fn backprop<X: Input<I> + ?Sized>(&self, x: &X, y: &[f32; O], nabla: &mut Gradient<I, H, O>) {
+        let mut a_hidden = [0.0; H];
+        let mut a_out = [0.0; O];
+        self.feedforward_into(x, &mut a_hidden, &mut a_out);
+
+        // BP1 with the quadratic cost's ∂C/∂a = a − y.
+        let mut delta_out = [0.0; O];
+        for ((d, a), y) in delta_out.iter_mut().zip(&a_out).zip(y) {
+            *d = (a - y) * sigmoid_prime_from_activation(*a);
+        }
+
+        // BP2: delta_hidden = (wᵀ delta_out) ⊙ σ'(z_hidden), summed over j in order.
+        let mut delta_hidden = [0.0; H];
+        for (row, d) in self.output.weights.iter().zip(&delta_out) {
+            delta_hidden.iter_mut().zip(row).for_each(|(dh, w)| *dh += w * d);
+        }
+        for (dh, a) in delta_hidden.iter_mut().zip(&a_hidden) {
+            *dh *= sigmoid_prime_from_activation(*a);
+        }
+
+        // BP3 and BP4 for both layers.
+        accumulate(&mut nabla.output, &delta_out, &a_hidden);
+        accumulate(&mut nabla.hidden, &delta_hidden, x);
+    }
+
+    /// One step of mini-batch SGD: `w → w − (eta/m) Σ_x ∇C_x`, the same for `b`.
+    ///
+    /// `batch` yields `(input, target)` pairs; a target is a vector `y` or a class
+    /// label. `nabla` is the caller's buffer for the summed gradient (it is
+    /// cleared first), so nothing large lives on the stack. Returns the batch
+    /// size `m`. On error the network is unchanged.
+    pub fn update_mini_batch<'a, X, Y, B>(
+        &mut self,
+        batch: B,
+        eta: f32,
+        nabla: &mut Gradient<I, H, O>,
+    ) -> Result<usize, Error>
+    where
+        X: Input<I> + ?Sized + 'a,
+        Y: Target<O>,
+        B: IntoIterator<Item = (&'a X, Y)>,
+    {
+        if !(eta.is_finite() && eta > 0.0) {
+            return Err(Error::InvalidEta);
+        }
+        nabla.clear();
+        let mut m = 0usize;
+        for (x, y) in batch {
+            self.backprop(x, &y.target()?, nabla);
+            m += 1;
+        }
+        if m == 0 {
+            return Err(Error::EmptyBatch);
+        }
+        let scale = eta / m as f32;
+        self.hidden.descend(scale, &nabla.hidden);
+        self.output.descend(scale, &nabla.output);
+        Ok(m)
+    }
+
+    /// The quadratic cost of one example, `C_x = ½ ‖y − a‖²` (chapter 1, equation 6).
+    pub fn cost<X: Input<I> + ?Sized>(&self, x: &X, y: &[f32; O]) -> f32 {
+        let a = self.feedforward(x);
+        0.5 * a.iter().zip(y).map(|(a, y)| (y - a) * (y - a)).sum::<f32>()
+    }
+
+    /// Whether every parameter is finite.
+    pub fn is_finite(&self) -> bool {
+        self.hidden.is_finite() && self.output.is_finite()
+    }
+}
+
+impl<const I: usize, const H: usize, const O: usize> Default for Network<I, H, O> {
+    fn default() -> Self {
+        Self::zeroed()
+    }
+}
+
+/// `nabla_b += delta` (BP3) and `nabla_w[j] += delta_j · a` (BP4).
+#[inline]
+fn accumulate<const IN: usize, const OUT: usize, X: Input<IN> + ?Sized>(
+    nabla: &mut Layer<IN, OUT>,
+    delta: &[f32; OUT],
+    a: &X,
+) {
+    for ((row, nb), d) in nabla.weights.iter_mut().zip(nabla.biases.iter_mut()).zip(delta) {
+        *nb += d;
+        a.add_scaled_to(*d, row);
+    }
+}
+
+/// Index of the largest value; the first one on ties, and NaN never wins.
+pub fn argmax(values: &[f32]) -> usize {
+    let mut best = 0;
+    let mut best_value = f32::NEG_INFINITY;
+    for (i, v) in values.iter().enumerate() {
+        if *v > best_value {
+            best = i;
+            best_value = *v;
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activation::sigmoid;
+
+    #[test]
+    fn argmax_first_of_ties_and_skips_nan() {
+        assert_eq!(argmax(&[0.1, 0.9, 0.9, 0.2]), 1);
+        assert_eq!(argmax(&[f32::NAN, 0.2, 0.1]), 1);
+        assert_eq!(argmax(&[]), 0);
+    }
+
+    #[test]
+    fn feedforward_by_hand() {
+        // [1, 1, 1] network: a1 = σ(2·0.5 + 0) = σ(1); a2 = σ(−1·σ(1) + 0.5).
+        let net = Network::new(Layer::new([[2.0]], [0.0]), Layer::new([[-1.0]], [0.5]));
+        let out = net.feedforward(&[0.5f32]);
+        assert_eq!(out, [sigmoid(-sigmoid(1.0) + 0.5)]);
+    }
+
+    #[test]
+    fn one_sgd_step_by_hand() {
+        // [1, 1, 1] network, w1 = 2, b1 = 0, w2 = −1, b2 = 0.5; batch of two
+        // examples (x = 0.5, y = 1) and (x = 1, y = 0); eta = 2, so eta/m = 1.
+        // Per example: a1 = σ(w1 x + b1), a2 = σ(w2 a1 + b2),
+        // delta2 = (a2 − y) a2 (1 − a2), delta1 = w2 delta2 a1 (1 − a1).
+        // Example 1: a1 = 0.7310586, a2 = 0.4424910, delta2 = −0.1375334, delta1 = 0.0270407.
+        // Example 2: a1 = 0.8807971, a2 = 0.4059347, delta2 = 0.0978918, delta1 = −0.0102780.
+        // Summed: nabla_w1 = Σ delta1 x = 0.0032423, nabla_b1 = Σ delta1 = 0.0167627,
+        //         nabla_w2 = Σ delta2 a1 = −0.0143221, nabla_b2 = Σ delta2 = −0.0396416.
+        let mut net = Network::new(Layer::new([[2.0]], [0.0]), Layer::new([[-1.0]], [0.5]));
+        let mut nabla = Gradient::zeroed();
+        let batch = [([0.5f32], [1.0f32]), ([1.0], [0.0])];
+        let m = net.update_mini_batch(batch.iter().map(|(x, y)| (x, y)), 2.0, &mut nabla);
+        assert_eq!(m, Ok(2));
+        let close = |got: f32, want: f64| (f64::from(got) - want).abs() < 1e-6;
+        assert!(close(nabla.hidden.weights[0][0], 0.003_242_339_7), "{nabla:?}");
+        assert!(close(nabla.hidden.biases[0], 0.016_762_694_6), "{nabla:?}");
+        assert!(close(nabla.output.weights[0][0], -0.014_322_133_6), "{nabla:?}");
+        assert!(close(nabla.output.biases[0], -0.039_641_571_3), "{nabla:?}");
+        assert!(close(net.hidden.weights[0][0], 1.996_757_660_3), "{net:?}");
+        assert!(close(net.hidden.biases[0], -0.016_762_694_6), "{net:?}");
+        assert!(close(net.output.weights[0][0], -0.985_677_866_4), "{net:?}");
+        assert!(close(net.output.biases[0], 0.539_641_571_3), "{net:?}");
+    }
+
+    #[test]
+    fn u8_input_matches_scaled_f32_closely() {
+        let net: Network<5, 3, 2> = Network::from_seed(3);
+        let pixels = [0u8, 255, 128, 7, 64];
+        let floats = pixels.map(|p| f32::from(p) / 255.0);
+        let (a, b) = (net.feedforward(&pixels), net.feedforward(&floats));
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() < 1e-6, "{a:?} vs {b:?}");
+        }
+    }
+
+    #[test]
+    fn seeded_init_is_reproducible_and_seed_dependent() {
+        let a: Network<4, 3, 2> = Network::from_seed(5);
+        assert_eq!(a, Network::from_seed(5));
+        assert_ne!(a, Network::from_seed(6));
+        assert!(a.is_finite());
+    }
+
+    #[test]
+    fn update_rejects_bad_eta_and_empty_batch_without_change() {
+        let mut net: Network<2, 2, 2> = Network::from_seed(1);
+        let before = net.clone();
+        let mut nabla = Gradient::zeroed();
+        let data = [([0.5f32, 0.5], 1usize)];
+        for eta in [0.0, -1.0, f32::NAN, f32::INFINITY] {
+            let r = net.update_mini_batch(data.iter().map(|(x, y)| (x, *y)), eta, &mut nabla);
+            assert_eq!(r, Err(Error::InvalidEta));
+        }
+        let empty: [(&[f32; 2], usize); 0] = [];
+        assert_eq!(net.update_mini_batch(empty, 1.0, &mut nabla), Err(Error::EmptyBatch));
+        let bad = [(&[0.5f32, 0.5], 2usize)];
+        assert_eq!(
+            net.update_mini_batch(bad, 1.0, &mut nabla),
+            Err(Error::LabelOutOfRange { label: 2, classes: 2 })
+        );
+        assert_eq!(net, before);
+    }
+}

@@ -1,0 +1,149 @@
+//! Reproducible randomness: a seeded generator, normal samples and shuffles.
+//!
+//! Everything is computed here from the generator's raw `u64` outputs with
+//! `libm`, so the values never change with a crate release or a machine.
+
+use rand_core::{RngCore, SeedableRng};
+use rand_xorshift::XorShiftRng;
+
+/// The generator behind every seeded run: `XorShiftRng` from a `u64` seed.
+pub fn seeded(seed: u64) -> XorShiftRng {
+    XorShiftRng::seed_from_u64(seed)
+}
+
+/// A uniform sample in `(0, 1]` with 53 random bits (never 0, so `ln u` is finite).
+pub fn uniform_open_closed<R: RngCore + ?Sized>(rng: &mut R) -> f64 {
+    const SCALE: f64 = 1.0 / (1u64 << 53) as f64;
+    ((rng.next_u64() >> 11) as f64 + 1.0) * SCALE
+}
+
+/// Standard normal N(0, 1) samples by the Box–Muller transform.
+///
+/// Each pair of uniforms `u1, u2` gives two samples,
+/// `√(−2 ln u1) · cos(2π u2)` then `√(−2 ln u1) · sin(2π u2)`, computed in `f64`
+/// and rounded to `f32`.
+#[derive(Clone, Debug, Default)]
+pub struct Normal {
+    spare: Option<f32>,
+}
+
+impl Normal {
+    /// A sampler with no sample held back.
+    pub const fn new() -> Self {
+        Self { spare: None }
+    }
+
+    /// The next N(0, 1) sample.
+    pub fn sample<R: RngCore + ?Sized>(&mut self, rng: &mut R) -> f32 {
+        if let Some(z) = self.spare.take() {
+            return z;
+        }
+        let u1 = uniform_open_closed(rng);
+        let u2 = uniform_open_closed(rng);
+        let r = libm::sqrt(-2.0 * libm::log(u1));
+        let theta = 2.0 * core::f64::consts::PI * u2;
+        self.spare = Some((r * libm::sin(theta)) as f32);
+        (r * libm::cos(theta)) as f32
+    }
+}
+
+/// A uniform integer in `0..n` without modulo bias (Lemire's multiply-and-reject).
+///
+/// `n = 0` has no valid answer; it returns 0 rather than panic.
+pub fn below<R: RngCore + ?Sized>(rng: &mut R, n: u64) -> u64 {
+    if n == 0 {
+        return 0;
+    }
+    let mut m = u128::from(rng.next_u64()) * u128::from(n);
+    if (m as u64) < n {
+        let threshold = n.wrapping_neg() % n;
+        while (m as u64) < threshold {
+            m = u128::from(rng.next_u64()) * u128::from(n);
+        }
+    }
+    (m >> 64) as u64
+}
+
+/// Shuffles `items` in place, every order equally likely (Fisher–Yates).
+pub fn shuffle<T, R: RngCore + ?Sized>(rng: &mut R, items: &mut [T]) {
+    for i in (1..items.len()).rev() {
+        let j = below(rng, i as u64 + 1) as usize;
+        items.swap(i, j.min(i));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_answer_first_normals_for_seed_0() {
+        // Pins the whole chain: XorShiftRng seeding, the uniform mapping and
+        // Box–Muller. A change here changes every trained model.
+        let mut rng = seeded(0);
+        let mut normal = Normal::new();
+        let got: [u32; 4] = core::array::from_fn(|_| normal.sample(&mut rng).to_bits());
+        assert!((f32::from_bits(got[0]) - -0.447_266_26).abs() < 1e-6);
+        assert_eq!(got, KNOWN_SEED_0);
+    }
+
+    /// Bit patterns of the first four N(0, 1) samples from seed 0:
+    /// −0.447266, 0.186191, −1.524703, −2.044303. Checked independently by
+    /// applying Box–Muller in Python's `math` to the generator's first four
+    /// outputs, pinned in `known_answer_first_outputs_for_seed_0`.
+    const KNOWN_SEED_0: [u32; 4] = [3202678805, 1044293820, 3217238393, 3221411292];
+
+    #[test]
+    fn known_answer_first_outputs_for_seed_0() {
+        let mut rng = seeded(0);
+        let got: [u64; 4] = core::array::from_fn(|_| rng.next_u64());
+        assert_eq!(
+            got,
+            [16404092901424811733, 8065261733521989039, 713866689603199902, 11953659651382018319]
+        );
+    }
+
+    #[test]
+    fn normal_moments_are_close() {
+        let mut rng = seeded(42);
+        let mut normal = Normal::new();
+        let n = 200_000;
+        let (mut sum, mut sq) = (0.0f64, 0.0f64);
+        for _ in 0..n {
+            let z = f64::from(normal.sample(&mut rng));
+            sum += z;
+            sq += z * z;
+        }
+        let mean = sum / n as f64;
+        let var = sq / n as f64 - mean * mean;
+        assert!(mean.abs() < 0.01, "mean {mean}");
+        assert!((var - 1.0).abs() < 0.01, "variance {var}");
+    }
+
+    #[test]
+    fn below_stays_in_range_and_covers_it() {
+        let mut rng = seeded(1);
+        let mut seen = [0u32; 7];
+        for _ in 0..7000 {
+            let v = below(&mut rng, 7);
+            assert!(v < 7);
+            seen[v as usize] += 1;
+        }
+        assert!(seen.iter().all(|&c| c > 850 && c < 1150), "{seen:?}");
+        assert_eq!(below(&mut rng, 0), 0);
+        assert_eq!(below(&mut rng, 1), 0);
+    }
+
+    #[test]
+    fn shuffle_is_a_seeded_permutation() {
+        let mut a: [u32; 50] = core::array::from_fn(|i| i as u32);
+        let mut b = a;
+        shuffle(&mut seeded(9), &mut a);
+        shuffle(&mut seeded(9), &mut b);
+        assert_eq!(a, b);
+        assert_ne!(a, core::array::from_fn::<u32, 50, _>(|i| i as u32));
+        let mut sorted = a;
+        sorted.sort_unstable();
+        assert_eq!(sorted, core::array::from_fn::<u32, 50, _>(|i| i as u32));
+    }
+}

@@ -1,0 +1,9 @@
+//! The desktop side of digitnet: MNIST loading, Nielsen's training loop,
+//! model files, evaluation and export of weights as Rust source for firmware.
+//!
+//! The math itself lives in [`digitnet_core`]; this crate feeds it data and
+//! writes what it learns.
+#![deny(missing_docs)]
+
+pub mod atomic;
+pub mod idx;

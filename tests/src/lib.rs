@@ -1,0 +1,1 @@
+//! Integration tests across the digitnet crates live in `tests/`.
