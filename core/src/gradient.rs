@@ -17,7 +17,10 @@ pub struct Gradient<const I: usize, const H: usize, const O: usize> {
 impl<const I: usize, const H: usize, const O: usize> Gradient<I, H, O> {
     /// An all-zero gradient.
     pub const fn zeroed() -> Self {
-        Self { hidden: Layer::zeroed(), output: Layer::zeroed() }
+        Self {
+            hidden: Layer::zeroed(),
+            output: Layer::zeroed(),
+        }
     }
 
     /// Sets every component back to zero.

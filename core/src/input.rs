@@ -157,7 +157,10 @@ mod tests {
         assert_eq!(p.dot(&w), 229.5 / 255.0);
         let mut acc = [1.0f32; 3];
         p.add_scaled_to(2.0, &mut acc);
-        assert_eq!(acc, [1.0 + 2.0 / 255.0 * 255.0, 1.0, 1.0 + 2.0 / 255.0 * 51.0]);
+        assert_eq!(
+            acc,
+            [1.0 + 2.0 / 255.0 * 255.0, 1.0, 1.0 + 2.0 / 255.0 * 51.0]
+        );
     }
 
     #[test]
@@ -165,8 +168,17 @@ mod tests {
         assert_eq!(one_hot::<4>(2), Ok([0.0, 0.0, 1.0, 0.0]));
         assert_eq!(
             one_hot::<4>(4),
-            Err(Error::LabelOutOfRange { label: 4, classes: 4 })
+            Err(Error::LabelOutOfRange {
+                label: 4,
+                classes: 4
+            })
         );
-        assert_eq!(Target::<3>::target(&7u8), Err(Error::LabelOutOfRange { label: 7, classes: 3 }));
+        assert_eq!(
+            Target::<3>::target(&7u8),
+            Err(Error::LabelOutOfRange {
+                label: 7,
+                classes: 3
+            })
+        );
     }
 }

@@ -80,7 +80,11 @@ impl<const IN: usize, const OUT: usize> Layer<IN, OUT> {
 
     /// Whether every weight and bias is finite (neither NaN nor infinite).
     pub fn is_finite(&self) -> bool {
-        self.weights.iter().flatten().chain(&self.biases).all(|v| v.is_finite())
+        self.weights
+            .iter()
+            .flatten()
+            .chain(&self.biases)
+            .all(|v| v.is_finite())
     }
 
     /// Copies weights (row-major, `OUT × IN`) and biases from flat slices.
@@ -88,15 +92,24 @@ impl<const IN: usize, const OUT: usize> Layer<IN, OUT> {
     /// Leaves the layer unchanged on error.
     pub fn copy_from_slices(&mut self, weights: &[f32], biases: &[f32]) -> Result<(), Error> {
         if weights.len() != IN * OUT {
-            return Err(Error::LengthMismatch { expected: IN * OUT, found: weights.len() });
+            return Err(Error::LengthMismatch {
+                expected: IN * OUT,
+                found: weights.len(),
+            });
         }
         if biases.len() != OUT {
-            return Err(Error::LengthMismatch { expected: OUT, found: biases.len() });
+            return Err(Error::LengthMismatch {
+                expected: OUT,
+                found: biases.len(),
+            });
         }
         for (row, src) in self.weights.iter_mut().zip(weights.chunks_exact(IN.max(1))) {
             row.iter_mut().zip(src).for_each(|(w, s)| *w = *s);
         }
-        self.biases.iter_mut().zip(biases).for_each(|(b, s)| *b = *s);
+        self.biases
+            .iter_mut()
+            .zip(biases)
+            .for_each(|(b, s)| *b = *s);
         Ok(())
     }
 
@@ -141,14 +154,22 @@ mod tests {
         let mut layer = Layer::<2, 3>::zeroed();
         assert_eq!(
             layer.copy_from_slices(&[1.0; 5], &[0.0; 3]),
-            Err(Error::LengthMismatch { expected: 6, found: 5 })
+            Err(Error::LengthMismatch {
+                expected: 6,
+                found: 5
+            })
         );
         assert_eq!(
             layer.copy_from_slices(&[1.0; 6], &[0.0; 2]),
-            Err(Error::LengthMismatch { expected: 3, found: 2 })
+            Err(Error::LengthMismatch {
+                expected: 3,
+                found: 2
+            })
         );
         assert_eq!(layer, Layer::zeroed());
-        layer.copy_from_slices(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[7.0, 8.0, 9.0]).unwrap();
+        layer
+            .copy_from_slices(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[7.0, 8.0, 9.0])
+            .unwrap();
         assert_eq!(layer.weights, [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]);
         assert_eq!(layer.biases, [7.0, 8.0, 9.0]);
         assert!(layer.is_finite());

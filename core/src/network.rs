@@ -95,7 +95,12 @@ impl<const I: usize, const H: usize, const O: usize> Network<I, H, O> {
     /// `delta_L = (a_L − y) ⊙ σ'(z_L)` (BP1),
     /// `delta_l = (w_{l+1}ᵀ delta_{l+1}) ⊙ σ'(z_l)` (BP2),
     /// `∂C/∂b_j = delta_j` (BP3), `∂C/∂w_jk = a_k delta_j` (BP4).
-    pub fn backprop<X: Input<I> + ?Sized>(&self, x: &X, y: &[f32; O], nabla: &mut Gradient<I, H, O>) {
+    pub fn backprop<X: Input<I> + ?Sized>(
+        &self,
+        x: &X,
+        y: &[f32; O],
+        nabla: &mut Gradient<I, H, O>,
+    ) {
         let mut a_hidden = [0.0; H];
         let mut a_out = [0.0; O];
         self.feedforward_into(x, &mut a_hidden, &mut a_out);
@@ -109,7 +114,10 @@ impl<const I: usize, const H: usize, const O: usize> Network<I, H, O> {
         // BP2: delta_hidden = (wᵀ delta_out) ⊙ σ'(z_hidden), summed over j in order.
         let mut delta_hidden = [0.0; H];
         for (row, d) in self.output.weights.iter().zip(&delta_out) {
-            delta_hidden.iter_mut().zip(row).for_each(|(dh, w)| *dh += w * d);
+            delta_hidden
+                .iter_mut()
+                .zip(row)
+                .for_each(|(dh, w)| *dh += w * d);
         }
         for (dh, a) in delta_hidden.iter_mut().zip(&a_hidden) {
             *dh *= sigmoid_prime_from_activation(*a);
@@ -180,7 +188,12 @@ fn accumulate<const IN: usize, const OUT: usize, X: Input<IN> + ?Sized>(
     delta: &[f32; OUT],
     a: &X,
 ) {
-    for ((row, nb), d) in nabla.weights.iter_mut().zip(nabla.biases.iter_mut()).zip(delta) {
+    for ((row, nb), d) in nabla
+        .weights
+        .iter_mut()
+        .zip(nabla.biases.iter_mut())
+        .zip(delta)
+    {
         *nb += d;
         a.add_scaled_to(*d, row);
     }
@@ -235,9 +248,15 @@ mod tests {
         let m = net.update_mini_batch(batch.iter().map(|(x, y)| (x, y)), 2.0, &mut nabla);
         assert_eq!(m, Ok(2));
         let close = |got: f32, want: f64| (f64::from(got) - want).abs() < 1e-6;
-        assert!(close(nabla.hidden.weights[0][0], 0.003_242_339_7), "{nabla:?}");
+        assert!(
+            close(nabla.hidden.weights[0][0], 0.003_242_339_7),
+            "{nabla:?}"
+        );
         assert!(close(nabla.hidden.biases[0], 0.016_762_694_6), "{nabla:?}");
-        assert!(close(nabla.output.weights[0][0], -0.014_322_133_6), "{nabla:?}");
+        assert!(
+            close(nabla.output.weights[0][0], -0.014_322_133_6),
+            "{nabla:?}"
+        );
         assert!(close(nabla.output.biases[0], -0.039_641_571_3), "{nabla:?}");
         assert!(close(net.hidden.weights[0][0], 1.996_757_660_3), "{net:?}");
         assert!(close(net.hidden.biases[0], -0.016_762_694_6), "{net:?}");
@@ -275,11 +294,17 @@ mod tests {
             assert_eq!(r, Err(Error::InvalidEta));
         }
         let empty: [(&[f32; 2], usize); 0] = [];
-        assert_eq!(net.update_mini_batch(empty, 1.0, &mut nabla), Err(Error::EmptyBatch));
+        assert_eq!(
+            net.update_mini_batch(empty, 1.0, &mut nabla),
+            Err(Error::EmptyBatch)
+        );
         let bad = [(&[0.5f32, 0.5], 2usize)];
         assert_eq!(
             net.update_mini_batch(bad, 1.0, &mut nabla),
-            Err(Error::LabelOutOfRange { label: 2, classes: 2 })
+            Err(Error::LabelOutOfRange {
+                label: 2,
+                classes: 2
+            })
         );
         assert_eq!(net, before);
     }

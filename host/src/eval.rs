@@ -17,7 +17,10 @@ impl Evaluation {
         let mut confusion = [[0; CLASSES]; CLASSES];
         for (image, label) in data.images.iter().zip(&data.labels) {
             let predicted = net.predict(image);
-            if let Some(cell) = confusion.get_mut(usize::from(*label)).and_then(|row| row.get_mut(predicted)) {
+            if let Some(cell) = confusion
+                .get_mut(usize::from(*label))
+                .and_then(|row| row.get_mut(predicted))
+            {
                 *cell += 1;
             }
         }
@@ -47,19 +50,31 @@ impl fmt::Display for Evaluation {
     /// The report printed by `digitnet eval`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (correct, total) = (self.correct(), self.total());
-        let pct = if total == 0 { 0.0 } else { 100.0 * correct as f64 / total as f64 };
+        let pct = if total == 0 {
+            0.0
+        } else {
+            100.0 * correct as f64 / total as f64
+        };
         writeln!(f, "accuracy: {correct} / {total} ({pct:.2}%)")?;
         writeln!(f)?;
         writeln!(f, "per class:")?;
         for (d, acc) in self.per_class().iter().enumerate() {
             let n: usize = self.confusion[d].iter().sum();
             match acc {
-                Some(a) => writeln!(f, "  {d}: {:>5} / {n:>5} ({:.2}%)", self.confusion[d][d], 100.0 * a)?,
+                Some(a) => writeln!(
+                    f,
+                    "  {d}: {:>5} / {n:>5} ({:.2}%)",
+                    self.confusion[d][d],
+                    100.0 * a
+                )?,
                 None => writeln!(f, "  {d}:     - /     0")?,
             }
         }
         writeln!(f)?;
-        writeln!(f, "confusion matrix (rows: actual digit, columns: predicted):")?;
+        writeln!(
+            f,
+            "confusion matrix (rows: actual digit, columns: predicted):"
+        )?;
         write!(f, "     ")?;
         for d in 0..CLASSES {
             write!(f, "{d:>6}")?;
@@ -86,8 +101,14 @@ mod tests {
         // Output neuron j fires for pixel 0's value: a zero-hidden-ish net whose
         // prediction is set by the biases alone: always predicts digit 3.
         let mut net: Box<DigitNet<1>> = Box::default();
-        net.output = Layer::new([[0.0]; CLASSES], std::array::from_fn(|j| if j == 3 { 5.0 } else { 0.0 }));
-        let data = Dataset { images: vec![[0; 784]; 4], labels: vec![3, 3, 1, 9] };
+        net.output = Layer::new(
+            [[0.0]; CLASSES],
+            std::array::from_fn(|j| if j == 3 { 5.0 } else { 0.0 }),
+        );
+        let data = Dataset {
+            images: vec![[0; 784]; 4],
+            labels: vec![3, 3, 1, 9],
+        };
         let e = Evaluation::run(&net, &data);
         assert_eq!(e.correct(), 2);
         assert_eq!(e.total(), 4);

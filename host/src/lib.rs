@@ -6,4 +6,9 @@
 #![deny(missing_docs)]
 
 pub mod atomic;
+pub mod cli;
+pub mod eval;
+pub mod export;
 pub mod idx;
+pub mod model;
+pub mod train;

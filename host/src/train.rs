@@ -75,7 +75,10 @@ impl TrainConfig {
             return Err(ConfigError::BadEta(self.eta));
         }
         if self.train_images == 0 {
-            return Err(ConfigError::TrainImages { requested: 0, available: 0 });
+            return Err(ConfigError::TrainImages {
+                requested: 0,
+                available: 0,
+            });
         }
         Ok(())
     }
@@ -193,7 +196,9 @@ where
         let start = Instant::now();
         digitnet_core::random::shuffle(rng, &mut order);
         for batch in order.chunks(config.batch_size) {
-            let examples = batch.iter().filter_map(|&i| Some((train.images.get(i)?, *train.labels.get(i)?)));
+            let examples = batch
+                .iter()
+                .filter_map(|&i| Some((train.images.get(i)?, *train.labels.get(i)?)));
             net.update_mini_batch(examples, config.eta, &mut nabla)
                 .map_err(|source| TrainError::Step { epoch, source })?;
         }
@@ -207,7 +212,10 @@ where
             total: test.len(),
             train_seconds,
         };
-        on_epoch(&report, net).map_err(|e| TrainError::Callback { epoch, source: e.into() })?;
+        on_epoch(&report, net).map_err(|e| TrainError::Callback {
+            epoch,
+            source: e.into(),
+        })?;
         reports.push(report);
     }
     Ok(reports)
@@ -239,16 +247,49 @@ mod tests {
         let ok = TrainConfig::default();
         assert_eq!(ok.validate(), Ok(()));
         let cases = [
-            (TrainConfig { epochs: 0, ..ok.clone() }, ConfigError::NoEpochs),
-            (TrainConfig { batch_size: 0, ..ok.clone() }, ConfigError::EmptyBatch),
-            (TrainConfig { eta: -1.0, ..ok.clone() }, ConfigError::BadEta(-1.0)),
-            (TrainConfig { eta: 0.0, ..ok.clone() }, ConfigError::BadEta(0.0)),
-            (TrainConfig { eta: f32::INFINITY, ..ok.clone() }, ConfigError::BadEta(f32::INFINITY)),
+            (
+                TrainConfig {
+                    epochs: 0,
+                    ..ok.clone()
+                },
+                ConfigError::NoEpochs,
+            ),
+            (
+                TrainConfig {
+                    batch_size: 0,
+                    ..ok.clone()
+                },
+                ConfigError::EmptyBatch,
+            ),
+            (
+                TrainConfig {
+                    eta: -1.0,
+                    ..ok.clone()
+                },
+                ConfigError::BadEta(-1.0),
+            ),
+            (
+                TrainConfig {
+                    eta: 0.0,
+                    ..ok.clone()
+                },
+                ConfigError::BadEta(0.0),
+            ),
+            (
+                TrainConfig {
+                    eta: f32::INFINITY,
+                    ..ok.clone()
+                },
+                ConfigError::BadEta(f32::INFINITY),
+            ),
         ];
         for (config, want) in cases {
             assert_eq!(config.validate(), Err(want));
         }
-        let nan = TrainConfig { eta: f32::NAN, ..ok };
+        let nan = TrainConfig {
+            eta: f32::NAN,
+            ..ok
+        };
         assert!(matches!(nan.validate(), Err(ConfigError::BadEta(v)) if v.is_nan()));
         assert!(nan.validate().unwrap_err().to_string().contains("--eta"));
     }
@@ -257,7 +298,13 @@ mod tests {
     fn learns_synthetic_digits_and_is_reproducible() {
         let train = synthetic(200);
         let test = synthetic(50);
-        let config = TrainConfig { epochs: 30, batch_size: 10, eta: 3.0, seed: 4, train_images: 200 };
+        let config = TrainConfig {
+            epochs: 30,
+            batch_size: 10,
+            eta: 3.0,
+            seed: 4,
+            train_images: 200,
+        };
         let run = || {
             let mut rng = seeded(config.seed);
             let mut net: Box<DigitNet<16>> = Box::default();
@@ -276,18 +323,29 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(ra.len(), 30);
         assert_eq!(ra.last().unwrap().correct, 50, "{ra:?}");
-        assert_eq!(ra.iter().map(|r| r.correct).collect::<Vec<_>>(), rb.iter().map(|r| r.correct).collect::<Vec<_>>());
+        assert_eq!(
+            ra.iter().map(|r| r.correct).collect::<Vec<_>>(),
+            rb.iter().map(|r| r.correct).collect::<Vec<_>>()
+        );
     }
 
     #[test]
     fn too_many_train_images_is_an_error() {
         let data = synthetic(10);
-        let config = TrainConfig { train_images: 11, ..TrainConfig::default() };
+        let config = TrainConfig {
+            train_images: 11,
+            ..TrainConfig::default()
+        };
         let mut net: Box<DigitNet<2>> = Box::default();
-        let err = sgd(&mut net, &mut seeded(1), &data, &data, &config, |_, _| Ok::<(), std::io::Error>(()));
+        let err = sgd(&mut net, &mut seeded(1), &data, &data, &config, |_, _| {
+            Ok::<(), std::io::Error>(())
+        });
         assert!(matches!(
             err,
-            Err(TrainError::Config(ConfigError::TrainImages { requested: 11, available: 10 }))
+            Err(TrainError::Config(ConfigError::TrainImages {
+                requested: 11,
+                available: 10
+            }))
         ));
     }
 
@@ -296,17 +354,28 @@ mod tests {
         // An infinite weight times a zero pixel is NaN, which spreads through
         // the next update: the run must stop with an error, not go on.
         let data = synthetic(20);
-        let config = TrainConfig { epochs: 3, train_images: 20, ..TrainConfig::default() };
+        let config = TrainConfig {
+            epochs: 3,
+            train_images: 20,
+            ..TrainConfig::default()
+        };
         let mut net: Box<DigitNet<4>> = Box::default();
         net.init(&mut seeded(2));
         net.hidden.weights[0][0] = f32::INFINITY;
-        let r = sgd(&mut net, &mut seeded(2), &data, &data, &config, |_, _| Ok::<(), std::io::Error>(()));
+        let r = sgd(&mut net, &mut seeded(2), &data, &data, &config, |_, _| {
+            Ok::<(), std::io::Error>(())
+        });
         assert!(matches!(r, Err(TrainError::Diverged { epoch: 1 })), "{r:?}");
     }
 
     #[test]
     fn report_json_has_the_fields() {
-        let r = EpochReport { epoch: 3, correct: 9500, total: 10000, train_seconds: 0.5 };
+        let r = EpochReport {
+            epoch: 3,
+            correct: 9500,
+            total: 10000,
+            train_seconds: 0.5,
+        };
         let v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
         assert_eq!(v["epoch"], 3);
         assert_eq!(v["correct"], 9500);

@@ -61,14 +61,22 @@ fn check_against_finite_differences<const I: usize, const H: usize, const O: usi
     let h = 1e-5;
     let mut worst = 0.0f64;
     for (which, g) in analytic.iter().enumerate() {
-        let numeric = (cost_f64(net, &x, y, which, h) - cost_f64(net, &x, y, which, -h)) / (2.0 * h);
+        let numeric =
+            (cost_f64(net, &x, y, which, h) - cost_f64(net, &x, y, which, -h)) / (2.0 * h);
         let g = f64::from(*g);
         let scale = g.abs().max(numeric.abs());
-        let rel = if scale == 0.0 { 0.0 } else { (g - numeric).abs() / scale };
+        let rel = if scale == 0.0 {
+            0.0
+        } else {
+            (g - numeric).abs() / scale
+        };
         assert!(rel < 1e-3, "parameter {which}: backprop {g:e}, finite difference {numeric:e}, relative error {rel:e}");
         worst = worst.max(rel);
     }
-    eprintln!("{} parameters, worst relative error {worst:e}", analytic.len());
+    eprintln!(
+        "{} parameters, worst relative error {worst:e}",
+        analytic.len()
+    );
 }
 
 #[test]
@@ -90,23 +98,40 @@ fn backprop_from_u8_pixels_matches_f32_input() {
     net.backprop(&pixels, &[1.0, 0.0], &mut a);
     net.backprop(&floats, &[1.0, 0.0], &mut b);
     for (u, v) in grads_of(&a).iter().zip(grads_of(&b)) {
-        assert!((u - v).abs() <= 1e-6 * u.abs().max(v.abs()).max(1e-3), "{u} vs {v}");
+        assert!(
+            (u - v).abs() <= 1e-6 * u.abs().max(v.abs()).max(1e-3),
+            "{u} vs {v}"
+        );
     }
     check_against_finite_differences(&net, &floats, &[1.0, 0.0]);
 }
 
 #[test]
 fn learns_xor_to_100_percent() {
-    let data = [([0.0f32, 0.0], 0usize), ([0.0, 1.0], 1), ([1.0, 0.0], 1), ([1.0, 1.0], 0)];
+    let data = [
+        ([0.0f32, 0.0], 0usize),
+        ([0.0, 1.0], 1),
+        ([1.0, 0.0], 1),
+        ([1.0, 1.0], 0),
+    ];
     let mut net: Network<2, 4, 2> = Network::from_seed(1);
     let wrong_before = data.iter().filter(|(x, y)| net.predict(x) != *y).count();
-    assert!(wrong_before > 0, "an untrained net should not already solve XOR");
+    assert!(
+        wrong_before > 0,
+        "an untrained net should not already solve XOR"
+    );
     let mut nabla = Gradient::zeroed();
     for _ in 0..3000 {
-        net.update_mini_batch(data.iter().map(|(x, y)| (x, *y)), 3.0, &mut nabla).unwrap();
+        net.update_mini_batch(data.iter().map(|(x, y)| (x, *y)), 3.0, &mut nabla)
+            .unwrap();
     }
     for (x, y) in &data {
-        assert_eq!(net.predict(x), *y, "input {x:?}: outputs {:?}", net.feedforward(x));
+        assert_eq!(
+            net.predict(x),
+            *y,
+            "input {x:?}: outputs {:?}",
+            net.feedforward(x)
+        );
     }
 }
 
@@ -126,13 +151,26 @@ fn seeded_mnist_init_follows_network_py_order() {
     assert_eq!(net.hidden.weights[0][0], w00);
     // Pinned bits of the first values for the default seed: a change here
     // changes every trained model and the committed firmware files.
-    let first = [net.hidden.biases[0], net.hidden.biases[1], net.output.biases[0], net.hidden.weights[0][0]];
+    let first = [
+        net.hidden.biases[0],
+        net.hidden.biases[1],
+        net.output.biases[0],
+        net.hidden.weights[0][0],
+    ];
     assert_eq!(first.map(f32::to_bits), KNOWN_DEFAULT_SEED);
     // Roughly N(0, 1) over all 23,860 parameters.
-    let all: Vec<f64> = net.hidden.weights_flat().chain(net.output.weights_flat()).map(f64::from).collect();
+    let all: Vec<f64> = net
+        .hidden
+        .weights_flat()
+        .chain(net.output.weights_flat())
+        .map(f64::from)
+        .collect();
     let mean = all.iter().sum::<f64>() / all.len() as f64;
     let var = all.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / all.len() as f64;
-    assert!(mean.abs() < 0.03 && (var - 1.0).abs() < 0.05, "mean {mean}, variance {var}");
+    assert!(
+        mean.abs() < 0.03 && (var - 1.0).abs() < 0.05,
+        "mean {mean}, variance {var}"
+    );
 }
 
 const KNOWN_DEFAULT_SEED: [u32; 4] = [3213158263, 1060160710, 1063745857, 1040992161];

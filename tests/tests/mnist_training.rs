@@ -14,16 +14,33 @@ fn one_epoch_reaches_85_percent() {
     let files = MnistFiles::in_dir(&data_dir()).unwrap();
     let train_set = idx::read_dataset(&files.train_images, &files.train_labels).unwrap();
     let test_set = idx::read_dataset(&files.test_images, &files.test_labels).unwrap();
-    let config = TrainConfig { epochs: 1, ..TrainConfig::default() };
+    let config = TrainConfig {
+        epochs: 1,
+        ..TrainConfig::default()
+    };
     let mut rng = seeded(config.seed);
     let mut net: Box<DigitNet<30>> = Box::default();
     net.init(&mut rng);
-    let reports = train::sgd(&mut net, &mut rng, &train_set, &test_set, &config, |r, _| {
-        eprintln!("epoch {}: {} / {} in {:.2} s", r.epoch, r.correct, r.total, r.train_seconds);
-        Ok::<(), std::io::Error>(())
-    })
+    let reports = train::sgd(
+        &mut net,
+        &mut rng,
+        &train_set,
+        &test_set,
+        &config,
+        |r, _| {
+            eprintln!(
+                "epoch {}: {} / {} in {:.2} s",
+                r.epoch, r.correct, r.total, r.train_seconds
+            );
+            Ok::<(), std::io::Error>(())
+        },
+    )
     .unwrap();
     let last = &reports[0];
     assert_eq!(last.total, 10_000);
-    assert!(last.correct >= 8_500, "only {} / 10000 after one epoch", last.correct);
+    assert!(
+        last.correct >= 8_500,
+        "only {} / 10000 after one epoch",
+        last.correct
+    );
 }

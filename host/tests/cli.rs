@@ -1,0 +1,224 @@
+//! End-to-end tests of the `digitnet` binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn data_dir() -> PathBuf {
+    repo().join("data/mnist")
+}
+
+/// Runs `digitnet ARGS` from the repository root.
+fn digitnet(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_digitnet"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("run digitnet")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+#[test]
+fn train_writes_a_model_that_eval_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.safetensors");
+    let metrics = dir.path().join("metrics.jsonl");
+    let out = digitnet(&[
+        "train",
+        "--epochs",
+        "2",
+        "--train-images",
+        "5000",
+        "--seed",
+        "3",
+        "--out",
+        s(&model),
+        "--metrics",
+        s(&metrics),
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(
+        out.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        text(&out.stderr)
+    );
+    assert!(stdout.contains("seed 3"), "{stdout}");
+    assert!(stdout.contains("Epoch 1: "), "{stdout}");
+    assert!(stdout.contains("Epoch 2: "), "{stdout}");
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&metrics)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1]["epoch"], 2);
+    assert_eq!(lines[1]["total"], 10_000);
+    let correct = lines[1]["correct"].as_u64().unwrap();
+    // Far above chance (1,000): it learned. Accuracy itself is tested elsewhere.
+    assert!(correct > 5_000, "{correct}");
+    assert!(
+        stdout.contains(&format!("Epoch 2: {correct} / 10000")),
+        "{stdout}"
+    );
+
+    let out = digitnet(&["eval", "--model", s(&model)]);
+    let report = text(&out.stdout);
+    assert!(out.status.success(), "{report}\n{}", text(&out.stderr));
+    assert!(
+        report.contains(&format!("accuracy: {correct} / 10000")),
+        "{report}"
+    );
+    assert!(report.contains("confusion matrix"), "{report}");
+    assert!(
+        report.contains("seed 3, 2 epochs, mini-batch 10, eta 3"),
+        "{report}"
+    );
+}
+
+#[test]
+fn same_seed_gives_byte_identical_model_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (
+        dir.path().join("a.safetensors"),
+        dir.path().join("b.safetensors"),
+    );
+    for path in [&a, &b] {
+        let out = digitnet(&[
+            "train",
+            "--epochs",
+            "1",
+            "--train-images",
+            "3000",
+            "--out",
+            s(path),
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let (a, b) = (std::fs::read(a).unwrap(), std::fs::read(b).unwrap());
+    assert!(a.len() > 23_860 * 4);
+    assert!(a == b, "two runs with the same seed wrote different files");
+}
+
+/// Each bad invocation exits non-zero, says what is wrong, and writes nothing.
+#[test]
+fn bad_flags_fail_clearly_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("never.safetensors");
+    let metrics = dir.path().join("never.jsonl");
+    let missing = dir.path().join("no-such-dir");
+    let cases: [(&[&str], &str); 6] = [
+        (&["--batch-size", "0"], "--batch-size must be at least 1"),
+        (
+            &["--eta", "nan"],
+            "--eta must be a finite number above 0, got NaN",
+        ),
+        (
+            &["--eta", "-3"],
+            "--eta must be a finite number above 0, got -3",
+        ),
+        (
+            &["--eta", "inf"],
+            "--eta must be a finite number above 0, got inf",
+        ),
+        (&["--epochs", "0"], "--epochs must be at least 1"),
+        (&["--data", s(&missing)], "no-such-dir"),
+    ];
+    for (flags, message) in cases {
+        let mut args = vec!["train", "--out", s(&model), "--metrics", s(&metrics)];
+        args.extend_from_slice(flags);
+        let out = digitnet(&args);
+        let stderr = text(&out.stderr);
+        assert!(!out.status.success(), "{flags:?} succeeded");
+        assert!(
+            stderr.contains(message),
+            "{flags:?}: expected {message:?} in:\n{stderr}"
+        );
+        assert!(
+            !model.exists() && !metrics.exists(),
+            "{flags:?} left a file behind"
+        );
+    }
+    let out = digitnet(&["train", "--batch-size", "ten"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("--batch-size"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = digitnet(&["train", "--train-images", "60001", "--out", s(&model)]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("--train-images must be between 1 and 60000"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn corrupt_data_names_the_file_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    for name in [
+        "train-images-idx3-ubyte.gz",
+        "train-labels-idx1-ubyte.gz",
+        "t10k-images-idx3-ubyte.gz",
+    ] {
+        std::fs::copy(data_dir().join(name), data.join(name)).unwrap();
+    }
+    // Test labels cut short: the header promises 10,000 labels.
+    let labels = digitnet::idx::read_labels(&data_dir().join("t10k-labels-idx1-ubyte.gz")).unwrap();
+    let mut raw = digitnet::idx::encode_labels(&labels);
+    raw.truncate(5_000);
+    std::fs::write(data.join("t10k-labels-idx1-ubyte"), raw).unwrap();
+    let model = dir.path().join("m.safetensors");
+    let out = digitnet(&[
+        "train",
+        "--epochs",
+        "1",
+        "--data",
+        s(&data),
+        "--out",
+        s(&model),
+    ]);
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("t10k-labels-idx1-ubyte") && stderr.contains("truncated"),
+        "{stderr}"
+    );
+    assert!(!model.exists());
+}
+
+#[test]
+fn eval_of_a_missing_or_broken_model_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.safetensors");
+    let out = digitnet(&["eval", "--model", s(&missing)]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("missing.safetensors"),
+        "{}",
+        text(&out.stderr)
+    );
+    let broken = dir.path().join("broken.safetensors");
+    std::fs::write(&broken, b"not a model at all").unwrap();
+    let out = digitnet(&["eval", "--model", s(&broken)]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("broken.safetensors"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -1,0 +1,79 @@
+//! The committed default model and the firmware sources generated from it
+//! are what the code produces today.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn digitnet(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_digitnet"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("run digitnet")
+}
+
+#[test]
+fn committed_firmware_sources_are_current() {
+    let out = digitnet(&["export", "--check"]);
+    assert!(
+        out.status.success(),
+        "export --check failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn export_check_names_a_stale_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().to_str().unwrap();
+    let out = digitnet(&["export", "--out", out_dir]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ok = digitnet(&["export", "--check", "--out", out_dir]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let samples = dir.path().join("samples.rs");
+    let mut text = std::fs::read_to_string(&samples).unwrap();
+    text.push_str("// edited by hand\n");
+    std::fs::write(&samples, text).unwrap();
+    let stale = digitnet(&["export", "--check", "--out", out_dir]);
+    let stderr = String::from_utf8_lossy(&stale.stderr);
+    assert!(!stale.status.success());
+    assert!(
+        stderr.contains("samples.rs") && !stderr.contains("model.rs"),
+        "{stderr}"
+    );
+}
+
+/// The full default run (30 epochs on 50,000 images): runs in seconds because
+/// every crate is optimised in the test profile.
+#[test]
+fn default_training_reproduces_the_committed_model_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("default.safetensors");
+    let out = digitnet(&["train", "--out", model.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let fresh = std::fs::read(&model).unwrap();
+    let committed = std::fs::read(repo().join("models/mnist-784-30-10.safetensors")).unwrap();
+    assert!(
+        fresh == committed,
+        "training with the default seed no longer reproduces models/mnist-784-30-10.safetensors;\n\
+         if the change is intended, retrain with `cargo run --release -p digitnet -- train --export`\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
