@@ -7,8 +7,6 @@ use crate::idx::{self, IdxError, MnistFiles};
 use crate::model::{self, ModelError, TrainingInfo};
 use crate::train::{self, ConfigError, EpochReport, TrainConfig, TrainError};
 use clap::{Args, Parser, Subcommand};
-use digitnet_core::random::seeded;
-use digitnet_core::MnistNet;
 use std::path::PathBuf;
 
 /// Default folder of the four MNIST files.
@@ -201,34 +199,24 @@ fn run_train(args: &TrainArgs) -> Result<(), CliError> {
         args.data.display()
     );
 
-    let mut rng = seeded(config.seed);
-    let mut net: Box<MnistNet> = Box::default();
-    net.init(&mut rng);
     let mut metrics = String::new();
-    let reports = train::sgd(
-        &mut net,
-        &mut rng,
-        &train_set,
-        &test_set,
-        &config,
-        |r, _| {
-            println!(
-                "Epoch {}: {} / {} ({:.2} s)",
-                r.epoch, r.correct, r.total, r.train_seconds
-            );
-            match &args.metrics {
-                Some(path) => {
-                    metrics.push_str(&r.to_json());
-                    metrics.push('\n');
-                    write_atomic(path, metrics.as_bytes()).map_err(|source| CliError::Metrics {
-                        path: path.clone(),
-                        source,
-                    })
-                }
-                None => Ok(()),
+    let (net, reports) = train::run::<30, _, _>(&train_set, &test_set, &config, |r, _| {
+        println!(
+            "Epoch {}: {} / {} ({:.2} s)",
+            r.epoch, r.correct, r.total, r.train_seconds
+        );
+        match &args.metrics {
+            Some(path) => {
+                metrics.push_str(&r.to_json());
+                metrics.push('\n');
+                write_atomic(path, metrics.as_bytes()).map_err(|source| CliError::Metrics {
+                    path: path.clone(),
+                    source,
+                })
             }
-        },
-    )?;
+            None => Ok(()),
+        }
+    })?;
     let last = reports.last().cloned().unwrap_or(EpochReport {
         epoch: 0,
         correct: 0,

@@ -221,6 +221,25 @@ where
     Ok(reports)
 }
 
+/// The whole seeded run: a network initialised from `config.seed`, then
+/// trained by [`sgd`] with the same generator driving the shuffles.
+pub fn run<const H: usize, F, E>(
+    train: &Dataset,
+    test: &Dataset,
+    config: &TrainConfig,
+    on_epoch: F,
+) -> Result<(Box<DigitNet<H>>, Vec<EpochReport>), TrainError>
+where
+    F: FnMut(&EpochReport, &DigitNet<H>) -> Result<(), E>,
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let mut rng = digitnet_core::random::seeded(config.seed);
+    let mut net: Box<DigitNet<H>> = Box::default();
+    net.init(&mut rng);
+    let reports = sgd(&mut net, &mut rng, train, test, config, on_epoch)?;
+    Ok((net, reports))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,17 +325,13 @@ mod tests {
             train_images: 200,
         };
         let run = || {
-            let mut rng = seeded(config.seed);
-            let mut net: Box<DigitNet<16>> = Box::default();
-            net.init(&mut rng);
             let mut seen = 0;
-            let reports = sgd(&mut net, &mut rng, &train, &test, &config, |r, _| {
+            run::<16, _, _>(&train, &test, &config, |r, _| {
                 seen += 1;
                 assert_eq!(r.epoch, seen);
                 Ok::<(), std::io::Error>(())
             })
-            .unwrap();
-            (net, reports)
+            .unwrap()
         };
         let (a, ra) = run();
         let (b, rb) = run();

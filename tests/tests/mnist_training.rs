@@ -1,8 +1,7 @@
 //! Training on the bundled MNIST files through the host's loop.
 
 use digitnet::idx::{self, MnistFiles};
-use digitnet::train::{self, DigitNet, TrainConfig};
-use digitnet_core::random::seeded;
+use digitnet::train::{self, TrainConfig};
 use std::path::PathBuf;
 
 fn data_dir() -> PathBuf {
@@ -18,23 +17,13 @@ fn one_epoch_reaches_85_percent() {
         epochs: 1,
         ..TrainConfig::default()
     };
-    let mut rng = seeded(config.seed);
-    let mut net: Box<DigitNet<30>> = Box::default();
-    net.init(&mut rng);
-    let reports = train::sgd(
-        &mut net,
-        &mut rng,
-        &train_set,
-        &test_set,
-        &config,
-        |r, _| {
-            eprintln!(
-                "epoch {}: {} / {} in {:.2} s",
-                r.epoch, r.correct, r.total, r.train_seconds
-            );
-            Ok::<(), std::io::Error>(())
-        },
-    )
+    let (_, reports) = train::run::<30, _, _>(&train_set, &test_set, &config, |r, _| {
+        eprintln!(
+            "epoch {}: {} / {} in {:.2} s",
+            r.epoch, r.correct, r.total, r.train_seconds
+        );
+        Ok::<(), std::io::Error>(())
+    })
     .unwrap();
     let last = &reports[0];
     assert_eq!(last.total, 10_000);
