@@ -239,17 +239,13 @@ fn run_train(args: &TrainArgs) -> Result<(), CliError> {
     println!("model: {}", args.out.display());
 
     if args.export {
-        let opts = ExportOptions {
+        run_export(&ExportArgs {
             model: args.out.clone(),
-            data_dir: args.data.clone(),
-            out_dir: args.export_dir.clone(),
+            out: args.export_dir.clone(),
             samples: args.samples,
-        };
-        let written = export::render(&opts)?;
-        export::write(&written)?;
-        for f in &written {
-            println!("exported: {}", f.path.display());
-        }
+            check: false,
+            data: args.data.clone(),
+        })?;
     }
     Ok(())
 }

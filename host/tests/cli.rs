@@ -1,27 +1,12 @@
 //! End-to-end tests of the `digitnet` binary.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use common::{digitnet, repo, text};
+use std::path::{Path, PathBuf};
 
 fn data_dir() -> PathBuf {
     repo().join("data/mnist")
-}
-
-/// Runs `digitnet ARGS` from the repository root.
-fn digitnet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_digitnet"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .expect("run digitnet")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn s(p: &Path) -> &str {

@@ -1,20 +1,9 @@
 //! The committed default model and the firmware sources generated from it
 //! are what the code produces today.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn digitnet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_digitnet"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .expect("run digitnet")
-}
+use common::{digitnet, repo};
 
 #[test]
 fn committed_firmware_sources_are_current() {
