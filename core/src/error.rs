@@ -24,8 +24,6 @@ pub enum Error {
         /// The number of values given.
         found: usize,
     },
-    /// A parameter that is NaN or infinite.
-    NonFinite,
 }
 
 impl fmt::Display for Error {
@@ -39,7 +37,6 @@ impl fmt::Display for Error {
             Error::LengthMismatch { expected, found } => {
                 write!(f, "expected {expected} values, found {found}")
             }
-            Error::NonFinite => f.write_str("a parameter is NaN or infinite"),
         }
     }
 }

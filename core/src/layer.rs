@@ -1,6 +1,6 @@
 //! One fully connected layer of sigmoid neurons.
 
-use crate::activation::sigmoid;
+use crate::activation::sigmoid_in_place;
 use crate::error::Error;
 use crate::input::Input;
 use crate::random::Normal;
@@ -62,7 +62,7 @@ impl<const IN: usize, const OUT: usize> Layer<IN, OUT> {
     #[inline]
     pub fn feedforward<X: Input<IN> + ?Sized>(&self, a: &X, out: &mut [f32; OUT]) {
         self.weighted_input(a, out);
-        out.iter_mut().for_each(|v| *v = sigmoid(*v));
+        sigmoid_in_place(out);
     }
 
     /// `self ← self − scale · nabla`, the SGD step for one layer.
@@ -128,6 +128,7 @@ impl<const IN: usize, const OUT: usize> Default for Layer<IN, OUT> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::activation::sigmoid;
 
     #[test]
     fn weighted_input_by_hand() {
