@@ -52,7 +52,10 @@ pub enum ConfigError {
     /// `eta` NaN, infinite, zero or negative.
     #[error("--eta must be a finite number above 0, got {0}")]
     BadEta(f32),
-    /// Zero training images, or more than the training set holds.
+    /// Zero training images: nothing would be trained.
+    #[error("--train-images must be at least 1, got 0")]
+    NoTrainImages,
+    /// More training images than the training set holds.
     #[error("--train-images must be between 1 and {available}, got {requested}")]
     TrainImages {
         /// Requested count.
@@ -75,10 +78,7 @@ impl TrainConfig {
             return Err(ConfigError::BadEta(self.eta));
         }
         if self.train_images == 0 {
-            return Err(ConfigError::TrainImages {
-                requested: 0,
-                available: 0,
-            });
+            return Err(ConfigError::NoTrainImages);
         }
         Ok(())
     }
@@ -266,6 +266,13 @@ mod tests {
         let ok = TrainConfig::default();
         assert_eq!(ok.validate(), Ok(()));
         let cases = [
+            (
+                TrainConfig {
+                    train_images: 0,
+                    ..ok.clone()
+                },
+                ConfigError::NoTrainImages,
+            ),
             (
                 TrainConfig {
                     epochs: 0,
