@@ -1,4 +1,5 @@
-//! The sigmoid neuron's activation function and its derivative.
+//! Neuron activation functions: the sigmoid and ReLU of the hidden layer, and
+//! the softmax of a log-likelihood output layer.
 
 /// The sigmoid function `σ(z) = 1 / (1 + e^(−z))` (chapter 1, equation 3).
 ///
@@ -21,6 +22,104 @@ pub fn sigmoid_prime_from_activation(a: f32) -> f32 {
 pub fn sigmoid_in_place<const N: usize>(z: &mut [f32; N]) {
     for v in z.iter_mut() {
         *v = sigmoid(*v);
+    }
+}
+
+/// The rectified linear unit `max(0, z)` (chapter 3); NaN stays NaN, so a
+/// diverged network is still seen to be one.
+#[inline]
+pub fn relu(z: f32) -> f32 {
+    if z < 0.0 {
+        0.0
+    } else {
+        z
+    }
+}
+
+/// The softmax `a_j = e^(z_j) / Σ_k e^(z_k)` (chapter 3), in place.
+///
+/// Computed as `e^(z_j − max z) / Σ_k e^(z_k − max z)`: the same value, but every
+/// exponent is at most 0, so large logits cannot overflow, and the sum is at
+/// least 1. The sum runs over `k` in order. Logits of `+∞` (an overflowed
+/// weighted input) share the whole output, as the limit does; NaN stays NaN.
+#[inline]
+pub fn softmax_in_place<const N: usize>(z: &mut [f32; N]) {
+    let max = z
+        .iter()
+        .fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m });
+    if max == f32::INFINITY {
+        let winners = z.iter().filter(|&&v| v == f32::INFINITY).count() as f32;
+        for v in z.iter_mut() {
+            *v = if v.is_nan() {
+                f32::NAN
+            } else if *v == f32::INFINITY {
+                1.0 / winners
+            } else {
+                0.0
+            };
+        }
+        return;
+    }
+    let mut sum = 0.0f32;
+    for v in z.iter_mut() {
+        *v = libm::expf(*v - max);
+        sum += *v;
+    }
+    for v in z.iter_mut() {
+        *v /= sum;
+    }
+}
+
+/// The activation function of the hidden neurons, chosen once per network.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Activation {
+    /// `σ(z)`, the book's sigmoid neuron (the default).
+    #[default]
+    Sigmoid,
+    /// `max(0, z)`, the rectified linear unit.
+    Relu,
+}
+
+impl Activation {
+    /// Every activation, in the order the command line lists them.
+    pub const ALL: [Activation; 2] = [Activation::Sigmoid, Activation::Relu];
+
+    /// The name used on the command line and in model files.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Activation::Sigmoid => "sigmoid",
+            Activation::Relu => "relu",
+        }
+    }
+
+    /// The activation called `name` (see [`Activation::name`]).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// `a = f(z)` for every element.
+    #[inline]
+    pub fn apply_in_place<const N: usize>(self, z: &mut [f32; N]) {
+        match self {
+            Activation::Sigmoid => sigmoid_in_place(z),
+            Activation::Relu => z.iter_mut().for_each(|v| *v = relu(*v)),
+        }
+    }
+
+    /// The derivative `f'(z)`, from the activation `a = f(z)`: `a (1 − a)` for
+    /// the sigmoid; 1 where `a > 0`, else 0, for ReLU.
+    #[inline]
+    pub fn prime_from_activation(self, a: f32) -> f32 {
+        match self {
+            Activation::Sigmoid => sigmoid_prime_from_activation(a),
+            Activation::Relu => {
+                if a > 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+        }
     }
 }
 
@@ -48,5 +147,64 @@ mod tests {
     fn derivative_peaks_at_zero() {
         assert_eq!(sigmoid_prime_from_activation(sigmoid(0.0)), 0.25);
         assert!(sigmoid_prime_from_activation(sigmoid(3.0)) < 0.25);
+    }
+
+    #[test]
+    fn relu_and_its_derivative() {
+        let mut z = [-2.0f32, 0.0, 0.5, 3.0, f32::NAN];
+        Activation::Relu.apply_in_place(&mut z);
+        assert_eq!(z[..4], [0.0, 0.0, 0.5, 3.0]);
+        assert!(z[4].is_nan());
+        let primes = [0.0f32, 0.5, 3.0].map(|a| Activation::Relu.prime_from_activation(a));
+        assert_eq!(primes, [0.0, 1.0, 1.0]);
+        assert_eq!(Activation::Sigmoid.prime_from_activation(0.5), 0.25);
+        let mut s = [0.0f32, 1.0];
+        Activation::Sigmoid.apply_in_place(&mut s);
+        assert_eq!(s, [0.5, sigmoid(1.0)]);
+    }
+
+    #[test]
+    fn softmax_by_hand() {
+        // e^0, e^1, e^2 over their sum: 0.09003057, 0.24472847, 0.66524096.
+        let mut z = [0.0f32, 1.0, 2.0];
+        softmax_in_place(&mut z);
+        for (got, want) in z.iter().zip([0.090_030_57, 0.244_728_47, 0.665_240_96]) {
+            assert!((got - want).abs() < 1e-7, "{z:?}");
+        }
+        assert!((z.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+        // Shifting every logit changes nothing.
+        let mut shifted = [100.0f32, 101.0, 102.0];
+        softmax_in_place(&mut shifted);
+        assert_eq!(shifted, z);
+    }
+
+    #[test]
+    fn softmax_of_huge_logits_is_finite() {
+        let mut z = [1e30f32, -1e30, 88.0, 1e30, f32::MAX];
+        softmax_in_place(&mut z);
+        assert!(z.iter().all(|v| v.is_finite()), "{z:?}");
+        assert_eq!(z, [0.0, 0.0, 0.0, 0.0, 1.0]);
+        let mut equal = [f32::MAX; 4];
+        softmax_in_place(&mut equal);
+        assert_eq!(equal, [0.25; 4]);
+        let mut inf = [f32::INFINITY, 0.0, f32::INFINITY, -1e30];
+        softmax_in_place(&mut inf);
+        assert_eq!(inf, [0.5, 0.0, 0.5, 0.0]);
+        let mut nan = [f32::NAN, 1.0];
+        softmax_in_place(&mut nan);
+        assert!(nan[0].is_nan());
+        let mut tiny = [-1e30f32, -1e30 + 1e24];
+        softmax_in_place(&mut tiny);
+        assert!(tiny.iter().all(|v| v.is_finite()), "{tiny:?}");
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for a in Activation::ALL {
+            assert_eq!(Activation::from_name(a.name()), Some(a));
+        }
+        assert_eq!(Activation::from_name("relu"), Some(Activation::Relu));
+        assert_eq!(Activation::from_name("tanh"), None);
+        assert_eq!(Activation::default(), Activation::Sigmoid);
     }
 }

@@ -10,6 +10,9 @@ pub enum Error {
     EmptyBatch,
     /// The learning rate `eta` is NaN, infinite, zero or negative.
     InvalidEta,
+    /// The L2 regularisation parameter `lambda` is NaN, infinite or negative,
+    /// or is used with a training set of size 0.
+    InvalidLambda,
     /// A class label at or above the number of output neurons.
     LabelOutOfRange {
         /// The label given.
@@ -31,6 +34,9 @@ impl fmt::Display for Error {
         match self {
             Error::EmptyBatch => f.write_str("mini-batch is empty"),
             Error::InvalidEta => f.write_str("learning rate eta must be finite and above 0"),
+            Error::InvalidLambda => f.write_str(
+                "regularisation parameter lambda must be finite and at least 0, with a training set of at least 1",
+            ),
             Error::LabelOutOfRange { label, classes } => {
                 write!(f, "label {label} is out of range for {classes} classes")
             }
@@ -42,3 +48,33 @@ impl fmt::Display for Error {
 }
 
 impl core::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::string::ToString;
+
+    #[test]
+    fn messages_name_the_problem() {
+        assert_eq!(Error::EmptyBatch.to_string(), "mini-batch is empty");
+        assert!(Error::InvalidEta.to_string().contains("eta"));
+        assert!(Error::InvalidLambda.to_string().contains("lambda"));
+        assert_eq!(
+            Error::LabelOutOfRange {
+                label: 12,
+                classes: 10
+            }
+            .to_string(),
+            "label 12 is out of range for 10 classes"
+        );
+        assert_eq!(
+            Error::LengthMismatch {
+                expected: 6,
+                found: 5
+            }
+            .to_string(),
+            "expected 6 values, found 5"
+        );
+    }
+}

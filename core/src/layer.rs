@@ -1,9 +1,8 @@
-//! One fully connected layer of sigmoid neurons.
+//! One fully connected layer: its weights and biases.
 
-use crate::activation::sigmoid_in_place;
 use crate::error::Error;
 use crate::input::Input;
-use crate::random::Normal;
+use crate::random::{uniform_closed_open, Normal};
 use rand_core::RngCore;
 
 /// A layer of `OUT` neurons, each reading all `IN` activations of the layer before.
@@ -45,6 +44,26 @@ impl<const IN: usize, const OUT: usize> Layer<IN, OUT> {
         }
     }
 
+    /// Fills the weights row by row with N(0, 1/IN) samples: an N(0, 1) sample
+    /// divided by `√IN` in `f64`, then rounded to `f32` (as `network2.py`'s
+    /// `randn(y, x) / sqrt(x)`).
+    pub fn fill_weights_scaled<R: RngCore + ?Sized>(&mut self, normal: &mut Normal, rng: &mut R) {
+        let sqrt_n = libm::sqrt(IN as f64);
+        for row in self.weights.iter_mut() {
+            row.iter_mut()
+                .for_each(|w| *w = (normal.sample_f64(rng) / sqrt_n) as f32);
+        }
+    }
+
+    /// Fills the weights row by row with U(−0.5, 0.5) samples: a uniform
+    /// `u` in `[0, 1)` with 53 random bits, then `u − 0.5` rounded to `f32`.
+    pub fn fill_weights_uniform<R: RngCore + ?Sized>(&mut self, rng: &mut R) {
+        for row in self.weights.iter_mut() {
+            row.iter_mut()
+                .for_each(|w| *w = (uniform_closed_open(rng) - 0.5) as f32);
+        }
+    }
+
     /// Fills the biases with N(0, 1) samples.
     pub fn fill_biases_normal<R: RngCore + ?Sized>(&mut self, normal: &mut Normal, rng: &mut R) {
         self.biases.iter_mut().for_each(|b| *b = normal.sample(rng));
@@ -58,19 +77,15 @@ impl<const IN: usize, const OUT: usize> Layer<IN, OUT> {
         }
     }
 
-    /// The activation `a' = σ(w·a + b)` written into `out`.
+    /// The SGD step for one layer: `w ← decay · w − scale · nabla_w` and
+    /// `b ← b − scale · nabla_b` (chapter 3, equations 93 and 94).
+    ///
+    /// With `decay = 1.0` this is chapter 1's `w ← w − scale · nabla_w`, bit for bit.
     #[inline]
-    pub fn feedforward<X: Input<IN> + ?Sized>(&self, a: &X, out: &mut [f32; OUT]) {
-        self.weighted_input(a, out);
-        sigmoid_in_place(out);
-    }
-
-    /// `self ← self − scale · nabla`, the SGD step for one layer.
-    #[inline]
-    pub fn descend(&mut self, scale: f32, nabla: &Self) {
+    pub fn descend(&mut self, decay: f32, scale: f32, nabla: &Self) {
         for (row, nrow) in self.weights.iter_mut().zip(&nabla.weights) {
             for (w, nw) in row.iter_mut().zip(nrow) {
-                *w -= scale * nw;
+                *w = decay * *w - scale * nw;
             }
         }
         for (b, nb) in self.biases.iter_mut().zip(&nabla.biases) {
@@ -128,7 +143,6 @@ impl<const IN: usize, const OUT: usize> Default for Layer<IN, OUT> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::activation::sigmoid;
 
     #[test]
     fn weighted_input_by_hand() {
@@ -137,17 +151,18 @@ mod tests {
         layer.weighted_input(&[3.0f32, 4.0], &mut z);
         // z0 = 1*3 + 2*4 + 0.5 = 11.5 ; z1 = -3 + 2 - 0.25 = -1.25
         assert_eq!(z, [11.5, -1.25]);
-        let mut a = [0.0; 2];
-        layer.feedforward(&[3.0f32, 4.0], &mut a);
-        assert_eq!(a, [sigmoid(11.5), sigmoid(-1.25)]);
     }
 
     #[test]
     fn descend_by_hand() {
         let mut layer = Layer::new([[1.0, 2.0]], [0.5]);
         let nabla = Layer::new([[0.5, -1.0]], [2.0]);
-        layer.descend(0.5, &nabla);
+        layer.descend(1.0, 0.5, &nabla);
         assert_eq!(layer, Layer::new([[0.75, 2.5]], [-0.5]));
+        // With weight decay 0.5: w = 0.5 · w − 0.5 · nabla_w; the bias is not decayed.
+        let mut layer = Layer::new([[1.0, 2.0]], [0.5]);
+        layer.descend(0.5, 0.5, &nabla);
+        assert_eq!(layer, Layer::new([[0.25, 1.5]], [-0.5]));
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! A `no_std`, heap-free implementation of the network in chapter 1 of Michael
 //! Nielsen's *Neural Networks and Deep Learning*: sigmoid neurons, quadratic
-//! cost, mini-batch stochastic gradient descent with backpropagation.
+//! cost, mini-batch stochastic gradient descent with backpropagation — and
+//! chapter 3's choices beside it: cross-entropy or log-likelihood (softmax)
+//! cost, ReLU hidden neurons, scaled or uniform initialisation, L2
+//! regularisation. The chapter-1 choices are the defaults.
 //!
 //! Every size is a const-generic parameter, so a wrong shape does not compile;
 //! [`MnistNet`] is the book's `[784, 30, 10]` network. The same code runs the
@@ -12,7 +15,7 @@
 //! `nabla_b` the gradient of the cost `C`, `eta` the learning rate.
 //!
 //! ```
-//! use digitnet_core::{Gradient, Network};
+//! use digitnet_core::{Gradient, Network, Step};
 //!
 //! // A [2, 3, 1] network learning XOR, from a fixed seed.
 //! let mut net: Network<2, 3, 1> = Network::from_seed(7);
@@ -21,9 +24,27 @@
 //! let before = net.feedforward(&[1.0, 0.0])[0];
 //! for _ in 0..200 {
 //!     let batch = data.iter().map(|(x, y)| (x, [*y as f32]));
-//!     net.update_mini_batch(batch, 3.0, &mut nabla).unwrap();
+//!     net.update_mini_batch(batch, Step::new(3.0), &mut nabla).unwrap();
 //! }
 //! assert!(net.feedforward(&[1.0, 0.0])[0] > before);
+//! ```
+//!
+//! Chapter 3's network: ReLU hidden neurons, a softmax output with the
+//! log-likelihood cost, scaled initial weights, L2 regularisation.
+//!
+//! ```
+//! use digitnet_core::{random::seeded, Activation, Cost, Gradient, Init, Network, Step};
+//!
+//! let mut net: Network<2, 8, 2> = Network::zeroed().with_neurons(Activation::Relu, Cost::LogLikelihood);
+//! net.init_with(Init::Scaled, &mut seeded(3));
+//! let data = [([0.0, 0.0], 0usize), ([0.0, 1.0], 1), ([1.0, 0.0], 1), ([1.0, 1.0], 0)];
+//! let mut nabla = Gradient::zeroed();
+//! for _ in 0..500 {
+//!     let batch = data.iter().map(|(x, y)| (x, *y));
+//!     net.update_mini_batch(batch, Step::regularised(0.5, 0.01, 4), &mut nabla).unwrap();
+//! }
+//! let outputs = net.feedforward(&[1.0, 0.0]);
+//! assert!((outputs[0] + outputs[1] - 1.0).abs() < 1e-6); // softmax outputs sum to 1
 //! ```
 #![no_std]
 #![deny(missing_docs)]
@@ -41,15 +62,22 @@
 )]
 
 pub mod activation;
+pub mod cost;
 pub mod error;
 pub mod gradient;
+pub mod init;
 pub mod input;
 pub mod layer;
 pub mod network;
 pub mod random;
+pub mod step;
 
+pub use activation::Activation;
+pub use cost::Cost;
 pub use error::Error;
 pub use gradient::Gradient;
+pub use init::Init;
 pub use input::Input;
 pub use layer::Layer;
 pub use network::{MnistNet, Network};
+pub use step::Step;

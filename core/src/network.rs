@@ -1,23 +1,33 @@
 //! The three-layer network: input, one hidden layer, output.
 
-use crate::activation::sigmoid_prime_from_activation;
+use crate::activation::Activation;
+use crate::cost::Cost;
 use crate::error::Error;
 use crate::gradient::Gradient;
+use crate::init::Init;
 use crate::input::{Input, Target};
 use crate::layer::Layer;
 use crate::random::{seeded, Normal};
+use crate::step::Step;
 use rand_core::RngCore;
 
-/// A network of `I` inputs, `H` hidden sigmoid neurons and `O` output neurons.
+/// A network of `I` inputs, `H` hidden neurons and `O` output neurons.
 ///
 /// Each size is its own type parameter, so a network can only be fed inputs of
-/// length `I`, and a gradient only fits the network it was made for.
+/// length `I`, and a gradient only fits the network it was made for. The kind
+/// of neurons is chosen once per network: the hidden layer's [`Activation`]
+/// and the [`Cost`], which also fixes the output layer (sigmoid, or softmax
+/// for the log-likelihood).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Network<const I: usize, const H: usize, const O: usize> {
     /// Layer 2 of the book's numbering: the hidden layer.
     pub hidden: Layer<I, H>,
     /// Layer 3: the output layer, one neuron per class.
     pub output: Layer<H, O>,
+    /// The hidden neurons' activation function.
+    pub activation: Activation,
+    /// The cost minimised in training; it also picks the output neurons.
+    pub cost: Cost,
 }
 
 /// The book's `[784, 30, 10]` MNIST network.
@@ -30,12 +40,28 @@ impl<const I: usize, const H: usize, const O: usize> Network<I, H, O> {
     /// Number of weights and biases.
     pub const PARAMETERS: usize = Layer::<I, H>::PARAMETERS + Layer::<H, O>::PARAMETERS;
 
-    /// A network from its two layers (usable in `static` items).
+    /// Chapter 1's network of sigmoid neurons and quadratic cost, from its two
+    /// layers (usable in `static` items).
     pub const fn new(hidden: Layer<I, H>, output: Layer<H, O>) -> Self {
-        Self { hidden, output }
+        Self {
+            hidden,
+            output,
+            activation: Activation::Sigmoid,
+            cost: Cost::Quadratic,
+        }
     }
 
-    /// A network of zeros, to be filled by [`Network::init`] or a model file.
+    /// The same layers with other neurons: `activation` in the hidden layer and
+    /// the output layer that `cost` goes with (usable in `static` items).
+    pub const fn with_neurons(self, activation: Activation, cost: Cost) -> Self {
+        Self {
+            activation,
+            cost,
+            ..self
+        }
+    }
+
+    /// A chapter-1 network of zeros, to be filled by [`Network::init`] or a model file.
     pub const fn zeroed() -> Self {
         Self::new(Layer::zeroed(), Layer::zeroed())
     }
@@ -45,11 +71,36 @@ impl<const I: usize, const H: usize, const O: usize> Network<I, H, O> {
     /// Order: hidden biases, output biases, hidden weights, output weights
     /// (each row-major), the order of `network.py`'s `np.random.randn` calls.
     pub fn init<R: RngCore + ?Sized>(&mut self, rng: &mut R) {
+        self.init_with(Init::Normal, rng);
+    }
+
+    /// Draws the weights and biases by `scheme` (see [`Init`] for the order).
+    pub fn init_with<R: RngCore + ?Sized>(&mut self, scheme: Init, rng: &mut R) {
         let mut normal = Normal::new();
-        self.hidden.fill_biases_normal(&mut normal, rng);
-        self.output.fill_biases_normal(&mut normal, rng);
-        self.hidden.fill_weights_normal(&mut normal, rng);
-        self.output.fill_weights_normal(&mut normal, rng);
+        match scheme {
+            Init::Normal | Init::Scaled => {
+                self.hidden.fill_biases_normal(&mut normal, rng);
+                self.output.fill_biases_normal(&mut normal, rng);
+            }
+            Init::Uniform => {
+                self.hidden.biases.fill(0.0);
+                self.output.biases.fill(0.0);
+            }
+        }
+        match scheme {
+            Init::Normal => {
+                self.hidden.fill_weights_normal(&mut normal, rng);
+                self.output.fill_weights_normal(&mut normal, rng);
+            }
+            Init::Scaled => {
+                self.hidden.fill_weights_scaled(&mut normal, rng);
+                self.output.fill_weights_scaled(&mut normal, rng);
+            }
+            Init::Uniform => {
+                self.hidden.fill_weights_uniform(rng);
+                self.output.fill_weights_uniform(rng);
+            }
+        }
     }
 
     /// A network initialised by [`Network::init`] from `rng`.
@@ -72,11 +123,14 @@ impl<const I: usize, const H: usize, const O: usize> Network<I, H, O> {
         hidden: &mut [f32; H],
         output: &mut [f32; O],
     ) {
-        self.hidden.feedforward(x, hidden);
-        self.output.feedforward(hidden, output);
+        self.hidden.weighted_input(x, hidden);
+        self.activation.apply_in_place(hidden);
+        self.output.weighted_input(hidden, output);
+        self.cost.activate_output(output);
     }
 
-    /// The output activations `a = σ(w·σ(w·x + b) + b)` for input `x`.
+    /// The output activations for input `x`: `a = σ(w·σ(w·x + b) + b)` for
+    /// chapter 1's network, with ReLU or softmax in place of `σ` where chosen.
     pub fn feedforward<X: Input<I> + ?Sized>(&self, x: &X) -> [f32; O] {
         let mut hidden = [0.0; H];
         let mut output = [0.0; O];
@@ -89,11 +143,12 @@ impl<const I: usize, const H: usize, const O: usize> Network<I, H, O> {
         argmax(&self.feedforward(x))
     }
 
-    /// Adds the gradient `∇C_x` of the quadratic cost for one example to `nabla`.
+    /// Adds the gradient `∇C_x` of the network's cost for one example to `nabla`.
     ///
     /// Backpropagation, chapter 2:
-    /// `delta_L = (a_L − y) ⊙ σ'(z_L)` (BP1),
-    /// `delta_l = (w_{l+1}ᵀ delta_{l+1}) ⊙ σ'(z_l)` (BP2),
+    /// `delta_L = ∂C/∂z_L` (BP1; [`Cost::delta`]: `(a_L − y) ⊙ σ'(z_L)` for the
+    /// quadratic cost, `a_L − y` for the other two),
+    /// `delta_l = (w_{l+1}ᵀ delta_{l+1}) ⊙ f'(z_l)` (BP2),
     /// `∂C/∂b_j = delta_j` (BP3), `∂C/∂w_jk = a_k delta_j` (BP4).
     pub fn backprop<X: Input<I> + ?Sized>(
         &self,
@@ -105,13 +160,11 @@ impl<const I: usize, const H: usize, const O: usize> Network<I, H, O> {
         let mut a_out = [0.0; O];
         self.feedforward_into(x, &mut a_hidden, &mut a_out);
 
-        // BP1 with the quadratic cost's ∂C/∂a = a − y.
+        // BP1.
         let mut delta_out = [0.0; O];
-        for ((d, a), y) in delta_out.iter_mut().zip(&a_out).zip(y) {
-            *d = (a - y) * sigmoid_prime_from_activation(*a);
-        }
+        self.cost.delta(&a_out, y, &mut delta_out);
 
-        // BP2: delta_hidden = (wᵀ delta_out) ⊙ σ'(z_hidden), summed over j in order.
+        // BP2: delta_hidden = (wᵀ delta_out) ⊙ f'(z_hidden), summed over j in order.
         let mut delta_hidden = [0.0; H];
         for (row, d) in self.output.weights.iter().zip(&delta_out) {
             delta_hidden
@@ -120,7 +173,7 @@ impl<const I: usize, const H: usize, const O: usize> Network<I, H, O> {
                 .for_each(|(dh, w)| *dh += w * d);
         }
         for (dh, a) in delta_hidden.iter_mut().zip(&a_hidden) {
-            *dh *= sigmoid_prime_from_activation(*a);
+            *dh *= self.activation.prime_from_activation(*a);
         }
 
         // BP3 and BP4 for both layers.
@@ -128,7 +181,9 @@ impl<const I: usize, const H: usize, const O: usize> Network<I, H, O> {
         accumulate(&mut nabla.hidden, &delta_hidden, x);
     }
 
-    /// One step of mini-batch SGD: `w → w − (eta/m) Σ_x ∇C_x`, the same for `b`.
+    /// One step of mini-batch gradient descent:
+    /// `w → (1 − eta·lambda/n) w − (eta/m) Σ_x ∇C_x` and `b → b − (eta/m) Σ_x ∇C_x`
+    /// (chapter 1, equations 20–21; with L2 regularisation, chapter 3, equations 93–94).
     ///
     /// `batch` yields `(input, target)` pairs; a target is a vector `y` or a class
     /// label. `nabla` is the caller's buffer for the summed gradient (it is
@@ -137,7 +192,7 @@ impl<const I: usize, const H: usize, const O: usize> Network<I, H, O> {
     pub fn update_mini_batch<'a, X, Y, B>(
         &mut self,
         batch: B,
-        eta: f32,
+        step: Step,
         nabla: &mut Gradient<I, H, O>,
     ) -> Result<usize, Error>
     where
@@ -145,9 +200,7 @@ impl<const I: usize, const H: usize, const O: usize> Network<I, H, O> {
         Y: Target<O>,
         B: IntoIterator<Item = (&'a X, Y)>,
     {
-        if !(eta.is_finite() && eta > 0.0) {
-            return Err(Error::InvalidEta);
-        }
+        step.validate()?;
         nabla.clear();
         let mut m = 0usize;
         for (x, y) in batch {
@@ -157,16 +210,16 @@ impl<const I: usize, const H: usize, const O: usize> Network<I, H, O> {
         if m == 0 {
             return Err(Error::EmptyBatch);
         }
-        let scale = eta / m as f32;
-        self.hidden.descend(scale, &nabla.hidden);
-        self.output.descend(scale, &nabla.output);
+        let (decay, scale) = (step.decay(), step.eta / m as f32);
+        self.hidden.descend(decay, scale, &nabla.hidden);
+        self.output.descend(decay, scale, &nabla.output);
         Ok(m)
     }
 
-    /// The quadratic cost of one example, `C_x = ½ ‖y − a‖²` (chapter 1, equation 6).
+    /// The network's cost for one example, `C_x` (see [`Cost::value`]), without
+    /// the regularisation term.
     pub fn cost<X: Input<I> + ?Sized>(&self, x: &X, y: &[f32; O]) -> f32 {
-        let a = self.feedforward(x);
-        0.5 * a.iter().zip(y).map(|(a, y)| (y - a) * (y - a)).sum::<f32>()
+        self.cost.value(&self.feedforward(x), y)
     }
 
     /// Whether every parameter is finite.
@@ -245,7 +298,11 @@ mod tests {
         let mut net = Network::new(Layer::new([[2.0]], [0.0]), Layer::new([[-1.0]], [0.5]));
         let mut nabla = Gradient::zeroed();
         let batch = [([0.5f32], [1.0f32]), ([1.0], [0.0])];
-        let m = net.update_mini_batch(batch.iter().map(|(x, y)| (x, y)), 2.0, &mut nabla);
+        let m = net.update_mini_batch(
+            batch.iter().map(|(x, y)| (x, y)),
+            Step::new(2.0),
+            &mut nabla,
+        );
         assert_eq!(m, Ok(2));
         let close = |got: f32, want: f64| (f64::from(got) - want).abs() < 1e-6;
         assert!(
@@ -290,17 +347,21 @@ mod tests {
         let mut nabla = Gradient::zeroed();
         let data = [([0.5f32, 0.5], 1usize)];
         for eta in [0.0, -1.0, f32::NAN, f32::INFINITY] {
-            let r = net.update_mini_batch(data.iter().map(|(x, y)| (x, *y)), eta, &mut nabla);
+            let r = net.update_mini_batch(
+                data.iter().map(|(x, y)| (x, *y)),
+                Step::new(eta),
+                &mut nabla,
+            );
             assert_eq!(r, Err(Error::InvalidEta));
         }
         let empty: [(&[f32; 2], usize); 0] = [];
         assert_eq!(
-            net.update_mini_batch(empty, 1.0, &mut nabla),
+            net.update_mini_batch(empty, Step::new(1.0), &mut nabla),
             Err(Error::EmptyBatch)
         );
         let bad = [(&[0.5f32, 0.5], 2usize)];
         assert_eq!(
-            net.update_mini_batch(bad, 1.0, &mut nabla),
+            net.update_mini_batch(bad, Step::new(1.0), &mut nabla),
             Err(Error::LabelOutOfRange {
                 label: 2,
                 classes: 2

@@ -17,14 +17,19 @@ pub fn uniform_open_closed<R: RngCore + ?Sized>(rng: &mut R) -> f64 {
     ((rng.next_u64() >> 11) as f64 + 1.0) * SCALE
 }
 
+/// A uniform sample in `[0, 1)` with 53 random bits.
+pub fn uniform_closed_open<R: RngCore + ?Sized>(rng: &mut R) -> f64 {
+    const SCALE: f64 = 1.0 / (1u64 << 53) as f64;
+    (rng.next_u64() >> 11) as f64 * SCALE
+}
+
 /// Standard normal N(0, 1) samples by the Box–Muller transform.
 ///
 /// Each pair of uniforms `u1, u2` gives two samples,
-/// `√(−2 ln u1) · cos(2π u2)` then `√(−2 ln u1) · sin(2π u2)`, computed in `f64`
-/// and rounded to `f32`.
+/// `√(−2 ln u1) · cos(2π u2)` then `√(−2 ln u1) · sin(2π u2)`, computed in `f64`.
 #[derive(Clone, Debug, Default)]
 pub struct Normal {
-    spare: Option<f32>,
+    spare: Option<f64>,
 }
 
 impl Normal {
@@ -33,8 +38,13 @@ impl Normal {
         Self { spare: None }
     }
 
-    /// The next N(0, 1) sample.
+    /// The next N(0, 1) sample, rounded to `f32`.
     pub fn sample<R: RngCore + ?Sized>(&mut self, rng: &mut R) -> f32 {
+        self.sample_f64(rng) as f32
+    }
+
+    /// The next N(0, 1) sample in full `f64` precision.
+    pub fn sample_f64<R: RngCore + ?Sized>(&mut self, rng: &mut R) -> f64 {
         if let Some(z) = self.spare.take() {
             return z;
         }
@@ -42,8 +52,8 @@ impl Normal {
         let u2 = uniform_open_closed(rng);
         let r = libm::sqrt(-2.0 * libm::log(u1));
         let theta = 2.0 * core::f64::consts::PI * u2;
-        self.spare = Some((r * libm::sin(theta)) as f32);
-        (r * libm::cos(theta)) as f32
+        self.spare = Some(r * libm::sin(theta));
+        r * libm::cos(theta)
     }
 }
 

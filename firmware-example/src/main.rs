@@ -1,4 +1,4 @@
-//! digitnet on a Cortex-M4F: runs the exported [784, 30, 10] network on test
+//! digitnet on a Cortex-M4F: runs the exported MNIST network on test
 //! digits stored in flash and checks every output bit for bit against the
 //! host's, then exits through semihosting with success only if all agree.
 //!
@@ -13,15 +13,21 @@
 #![no_std]
 #![no_main]
 
-mod model;
-mod samples;
+/// The exported network (`src/model.rs`, or see `build.rs`).
+mod model {
+    include!(concat!(env!("OUT_DIR"), "/model.rs"));
+}
+/// The exported test digits and the host's outputs (`src/samples.rs`, or see `build.rs`).
+mod samples {
+    include!(concat!(env!("OUT_DIR"), "/samples.rs"));
+}
 
 use core::hint::black_box;
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
 use digitnet_core::network::argmax;
-use digitnet_core::MnistNet;
-use model::MODEL;
+use digitnet_core::Network;
+use model::{DESCRIPTION, MODEL};
 use samples::{COUNT, EXPECTED, IMAGES, INDICES, LABELS};
 
 /// The stack one inference may use, in bytes.
@@ -45,8 +51,9 @@ fn main() -> ! {
 /// the stack stayed within [`STACK_LIMIT`].
 fn run() -> bool {
     hprintln!(
-        "digitnet-firmware: [784, 30, 10] sigmoid network, {} parameters, {} samples",
-        MnistNet::PARAMETERS,
+        "digitnet-firmware: {}, {} parameters, {} samples",
+        DESCRIPTION,
+        parameters(&MODEL),
         COUNT
     );
 
@@ -117,6 +124,11 @@ fn run() -> bool {
         COUNT
     );
     exact == COUNT && COUNT > 0 && stack_ok
+}
+
+/// Number of weights and biases of a network.
+fn parameters<const I: usize, const H: usize, const O: usize>(_: &Network<I, H, O>) -> usize {
+    Network::<I, H, O>::PARAMETERS
 }
 
 /// One inference, as a call of its own for [`stack_high_water`].

@@ -5,8 +5,11 @@ use crate::eval::Evaluation;
 use crate::export::{self, ExportError, ExportOptions};
 use crate::idx::{self, IdxError, MnistFiles};
 use crate::model::{self, ModelError, TrainingInfo};
-use crate::train::{self, ConfigError, EpochReport, TrainConfig, TrainError};
+use crate::net;
+use crate::preset::Preset;
+use crate::train::{self, ConfigError, EpochReport, Splits, TrainConfig, TrainError};
 use clap::{Args, Parser, Subcommand};
+use digitnet_core::{Activation, Cost, Init};
 use std::path::PathBuf;
 
 /// Default folder of the four MNIST files.
@@ -37,26 +40,52 @@ pub enum Command {
 }
 
 /// Flags of `digitnet train`.
+///
+/// Every training setting is optional: a setting not given comes from the
+/// preset (chapter 1's network unless `--preset` says otherwise), so
+/// `--preset best --epochs 5` is the best recipe, shortened.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     /// Folder holding the MNIST IDX files (raw or .gz).
     #[arg(long, default_value = DEFAULT_DATA)]
     pub data: PathBuf,
-    /// Passes over the training images.
-    #[arg(long, default_value_t = 30)]
-    pub epochs: usize,
-    /// Examples per mini-batch.
-    #[arg(long, default_value_t = 10)]
-    pub batch_size: usize,
-    /// Learning rate eta.
-    #[arg(long, default_value_t = 3.0, allow_negative_numbers = true)]
-    pub eta: f32,
-    /// Seed for initialisation and shuffles.
-    #[arg(long, default_value_t = digitnet_core::network::DEFAULT_SEED)]
-    pub seed: u64,
-    /// Training images to use, from the start of the training set.
-    #[arg(long, default_value_t = 50_000)]
-    pub train_images: usize,
+    /// Start from a named recipe: `chapter1` (the book's first network) or
+    /// `best` (see the README); flags given explicitly override its settings.
+    #[arg(long, value_parser = parse_preset, default_value = "chapter1")]
+    pub preset: Preset,
+    /// Hidden neurons, one of 10, 16, 20, 30, 50, 64, 100, 128 [default: 30].
+    #[arg(long)]
+    pub hidden: Option<usize>,
+    /// Hidden activation: sigmoid or relu [default: sigmoid].
+    #[arg(long, value_parser = parse_activation)]
+    pub activation: Option<Activation>,
+    /// Cost: quadratic, cross-entropy, or log-likelihood (softmax output) [default: quadratic].
+    #[arg(long, value_parser = parse_cost)]
+    pub cost: Option<Cost>,
+    /// Initial weights: normal N(0,1), scaled N(0,1/n_in), or uniform U(-0.5,0.5) with zero biases [default: normal].
+    #[arg(long, value_parser = parse_init)]
+    pub init: Option<Init>,
+    /// Passes over the training images [default: 30].
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Examples per mini-batch, up to the number of training images (full batch) [default: 10].
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    /// Learning rate eta [default: 3.0].
+    #[arg(long, allow_negative_numbers = true)]
+    pub eta: Option<f32>,
+    /// L2 regularisation parameter lambda; 0 for none [default: 0].
+    #[arg(long, allow_negative_numbers = true)]
+    pub lambda: Option<f32>,
+    /// Seed for initialisation and shuffles [default: 20151130].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Training images to use, from the start of the training set [default: 50000].
+    #[arg(long)]
+    pub train_images: Option<usize>,
+    /// Also evaluate on the validation set (training images 50,000-59,999) after every epoch.
+    #[arg(long)]
+    pub validation: bool,
     /// Model file to write (safetensors).
     #[arg(long, default_value = DEFAULT_MODEL)]
     pub out: PathBuf,
@@ -72,6 +101,54 @@ pub struct TrainArgs {
     /// Test digits to export, with --export.
     #[arg(long, default_value_t = export::DEFAULT_SAMPLES, requires = "export")]
     pub samples: usize,
+}
+
+impl TrainArgs {
+    /// The preset's settings with every flag given on the command line applied over them.
+    pub fn config(&self) -> TrainConfig {
+        let base = self.preset.config();
+        TrainConfig {
+            epochs: self.epochs.unwrap_or(base.epochs),
+            batch_size: self.batch_size.unwrap_or(base.batch_size),
+            eta: self.eta.unwrap_or(base.eta),
+            lambda: self.lambda.unwrap_or(base.lambda),
+            seed: self.seed.unwrap_or(base.seed),
+            train_images: self.train_images.unwrap_or(base.train_images),
+            hidden: self.hidden.unwrap_or(base.hidden),
+            activation: self.activation.unwrap_or(base.activation),
+            cost: self.cost.unwrap_or(base.cost),
+            init: self.init.unwrap_or(base.init),
+        }
+    }
+}
+
+/// Parses a name with `from_name`, or says which names there are.
+fn parse_named<T: Copy, const N: usize>(
+    what: &str,
+    value: &str,
+    all: [T; N],
+    name: fn(T) -> &'static str,
+) -> Result<T, String> {
+    all.into_iter().find(|v| name(*v) == value).ok_or_else(|| {
+        let names: Vec<&str> = all.into_iter().map(name).collect();
+        format!("unknown {what}; choose one of {}", names.join(", "))
+    })
+}
+
+fn parse_activation(v: &str) -> Result<Activation, String> {
+    parse_named("activation", v, Activation::ALL, Activation::name)
+}
+
+fn parse_cost(v: &str) -> Result<Cost, String> {
+    parse_named("cost", v, Cost::ALL, Cost::name)
+}
+
+fn parse_init(v: &str) -> Result<Init, String> {
+    parse_named("initialisation", v, Init::ALL, Init::name)
+}
+
+fn parse_preset(v: &str) -> Result<Preset, String> {
+    parse_named("preset", v, Preset::ALL, Preset::name)
 }
 
 /// Flags of `digitnet eval`.
@@ -162,18 +239,18 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 fn run_train(args: &TrainArgs) -> Result<(), CliError> {
-    let config = TrainConfig {
-        epochs: args.epochs,
-        batch_size: args.batch_size,
-        eta: args.eta,
-        seed: args.seed,
-        train_images: args.train_images,
-    };
+    let config = args.config();
     config.validate()?;
     if args.export && args.samples == 0 {
         return Err(ExportError::BadSampleCount {
             requested: 0,
             available: 0,
+        }
+        .into());
+    }
+    if args.validation && config.train_images > train::BOOK_TRAIN_IMAGES {
+        return Err(ConfigError::ValidationOverlap {
+            train_images: config.train_images,
         }
         .into());
     }
@@ -187,12 +264,24 @@ fn run_train(args: &TrainArgs) -> Result<(), CliError> {
         }
         .into());
     }
+    let validation_set = args
+        .validation
+        .then(|| train_set.slice(train::BOOK_TRAIN_IMAGES, VALIDATION_IMAGES));
+    if let Some(v) = &validation_set {
+        if v.is_empty() {
+            return Err(ConfigError::NoValidationImages {
+                available: train_set.len(),
+            }
+            .into());
+        }
+    }
+    println!("digitnet train: {}", describe_run(&config, args.preset));
+    let validation_note = validation_set
+        .as_ref()
+        .map(|v| format!(", {} validation images", v.len()))
+        .unwrap_or_default();
     println!(
-        "digitnet train: [784, 30, 10] sigmoid network, quadratic cost, {} epochs, mini-batch {}, eta {}, seed {}",
-        config.epochs, config.batch_size, config.eta, config.seed
-    );
-    println!(
-        "data: {} training images (of {}), {} test images, from {}",
+        "data: {} training images (of {}), {} test images{validation_note}, from {}",
         config.train_images,
         train_set.len(),
         test_set.len(),
@@ -200,42 +289,53 @@ fn run_train(args: &TrainArgs) -> Result<(), CliError> {
     );
 
     let mut metrics = String::new();
-    let (net, reports) = train::run::<30, _, _>(&train_set, &test_set, &config, |r, _| {
-        println!(
-            "Epoch {}: {} / {} ({:.2} s)",
-            r.epoch, r.correct, r.total, r.train_seconds
-        );
+    let splits = Splits {
+        train: &train_set,
+        test: &test_set,
+        validation: validation_set.as_ref(),
+    };
+    let (net, reports) = train::run_any(splits, &config, &mut |r| {
+        match r.validation {
+            None => println!(
+                "Epoch {}: {} / {} ({:.2} s)",
+                r.epoch, r.correct, r.total, r.train_seconds
+            ),
+            Some((vc, vt)) => println!(
+                "Epoch {}: {} / {}, validation {} / {} ({:.2} s)",
+                r.epoch, r.correct, r.total, vc, vt, r.train_seconds
+            ),
+        }
         match &args.metrics {
             Some(path) => {
                 metrics.push_str(&r.to_json());
                 metrics.push('\n');
-                write_atomic(path, metrics.as_bytes()).map_err(|source| CliError::Metrics {
-                    path: path.clone(),
-                    source,
+                write_atomic(path, metrics.as_bytes()).map_err(|source| {
+                    CliError::Metrics {
+                        path: path.clone(),
+                        source,
+                    }
+                    .into()
                 })
             }
             None => Ok(()),
         }
     })?;
-    let last = reports.last().cloned().unwrap_or(EpochReport {
-        epoch: 0,
-        correct: 0,
-        total: 0,
-        train_seconds: 0.0,
-    });
     print_summary(&reports);
 
+    let last = reports.last();
     let info = TrainingInfo {
         seed: config.seed,
         epochs: config.epochs,
         batch_size: config.batch_size,
         eta: config.eta,
-        cost: "quadratic".to_string(),
+        lambda: config.lambda,
+        init: config.init,
         train_images: config.train_images,
-        correct: last.correct,
-        total: last.total,
+        correct: last.map_or(0, |r| r.correct),
+        total: last.map_or(0, |r| r.total),
+        validation: last.and_then(|r| r.validation),
     };
-    model::save(&args.out, &*net, Some(&info))?;
+    model::save_any(&args.out, &net, Some(&info))?;
     println!("model: {}", args.out.display());
 
     if args.export {
@@ -248,6 +348,32 @@ fn run_train(args: &TrainArgs) -> Result<(), CliError> {
         })?;
     }
     Ok(())
+}
+
+/// Validation images: the 10,000 training images after the book's first 50,000.
+const VALIDATION_IMAGES: usize = 10_000;
+
+/// The first line of `train`'s output: the network, then the settings.
+///
+/// Chapter 1's run reads as it always has: `[784, 30, 10] sigmoid network,
+/// quadratic cost, 30 epochs, mini-batch 10, eta 3, seed 20151130`.
+pub fn describe_run(config: &TrainConfig, preset: Preset) -> String {
+    let mut out = net::describe(config.hidden, config.activation, config.cost);
+    if config.init != Init::default() {
+        out.push_str(&format!(", {} init", config.init.name()));
+    }
+    out.push_str(&format!(
+        ", {} epochs, mini-batch {}, eta {}",
+        config.epochs, config.batch_size, config.eta
+    ));
+    if config.lambda != 0.0 {
+        out.push_str(&format!(", lambda {}", config.lambda));
+    }
+    out.push_str(&format!(", seed {}", config.seed));
+    if preset != Preset::Chapter1 {
+        out.push_str(&format!(" (preset {})", preset.name()));
+    }
+    out
 }
 
 /// Prints total and median epoch time, the final and the best accuracy.
@@ -276,22 +402,20 @@ fn print_summary(reports: &[EpochReport]) {
 }
 
 fn run_eval(args: &EvalArgs) -> Result<(), CliError> {
-    let loaded = model::load::<784, 30, 10>(&args.model)?;
+    let loaded = model::load_any(&args.model)?;
     let files = MnistFiles::in_dir(&args.data)?;
     let test_set = idx::read_dataset(&files.test_images, &files.test_labels)?;
     println!("model: {} (sha256 {})", args.model.display(), loaded.sha256);
+    println!("network: {}", loaded.net.describe());
     if let Some(info) = &loaded.info {
-        println!(
-            "trained: seed {}, {} epochs, mini-batch {}, eta {}, {} cost, {} training images",
-            info.seed, info.epochs, info.batch_size, info.eta, info.cost, info.train_images
-        );
+        println!("trained: {}", model::describe_training(info));
     }
     println!(
         "test set: {} images from {}",
         test_set.len(),
         args.data.display()
     );
-    print!("{}", Evaluation::run(&loaded.net, &test_set));
+    print!("{}", Evaluation::run_any(&loaded.net, &test_set));
     Ok(())
 }
 

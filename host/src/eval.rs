@@ -27,6 +27,11 @@ impl Evaluation {
         Self { confusion }
     }
 
+    /// Classifies every image of `data` with a network of any width.
+    pub fn run_any(net: &crate::net::AnyNet, data: &Dataset) -> Self {
+        crate::with_net!(net, n => Self::run(&**n, data))
+    }
+
     /// Images classified correctly (the diagonal).
     pub fn correct(&self) -> usize {
         (0..CLASSES).map(|d| self.confusion[d][d]).sum()

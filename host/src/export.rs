@@ -15,7 +15,7 @@ use std::fmt::Display;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use digitnet_core::{Layer, Network};
+use digitnet_core::{Activation, Cost, Layer, Network};
 
 use crate::atomic::write_atomic;
 use crate::idx::{self, Dataset, IdxError, Image, MnistFiles, PIXELS};
@@ -121,7 +121,7 @@ fn sample_count_message(requested: usize, available: usize) -> String {
 
 /// Renders both files in memory (no writes).
 ///
-/// Loads the model as the `[784, 30, 10]` network (refusing another shape or a
+/// Loads the model (any width `train` makes; refusing another shape or a
 /// non-finite value), reads the MNIST test set from `data_dir`, picks the
 /// samples with [`select_samples`] and runs the network on them.
 pub fn render(opts: &ExportOptions) -> Result<Vec<GeneratedFile>, ExportError> {
@@ -131,18 +131,15 @@ pub fn render(opts: &ExportOptions) -> Result<Vec<GeneratedFile>, ExportError> {
             available: MAX_SAMPLES,
         });
     }
-    let loaded = model::load::<PIXELS, 30, 10>(&opts.model)?;
+    let loaded = model::load_any(&opts.model)?;
     let files = MnistFiles::in_dir(&opts.data_dir)?;
     let test = idx::read_dataset(&files.test_images, &files.test_labels)?;
     let indices = select_samples(&test.labels, opts.samples)?;
-    let samples = collect_samples(&loaded.net, &test, &indices);
     let model_label = display_path(&opts.model);
-    let model_rs = render_model(
-        &loaded.net,
-        &model_label,
-        &loaded.sha256,
-        loaded.info.as_ref(),
-    );
+    let (model_rs, samples) = crate::with_net!(&loaded.net, net => (
+        render_model(&**net, &model_label, &loaded.sha256, loaded.info.as_ref()),
+        collect_samples(&**net, &test, &indices),
+    ));
     let samples_rs = render_samples(
         &samples,
         &model_label,
@@ -347,14 +344,26 @@ pub fn render_model<const I: usize, const H: usize, const O: usize>(
     ));
     let trained = info.map(describe_training).unwrap_or_default();
     out.push_str(&format!(
-        "// [{I}, {H}, {O}] sigmoid network, weights row-major as w[j][k]{trained}.\n"
+        "// [{I}, {H}, {O}] {}, weights row-major as w[j][k]{trained}.\n",
+        describe_neurons(net.activation, net.cost)
     ));
-    let (imports, ty) = if (I, H, O) == (784, 30, 10) {
-        ("Layer, MnistNet, Network", "MnistNet".to_owned())
+    let chapter1 = net.activation == Activation::default() && net.cost == Cost::default();
+    let (mut imports, ty) = if (I, H, O) == (784, 30, 10) {
+        (vec!["Layer", "MnistNet", "Network"], "MnistNet".to_owned())
     } else {
-        ("Layer, Network", format!("Network<{I}, {H}, {O}>"))
+        (vec!["Layer", "Network"], format!("Network<{I}, {H}, {O}>"))
     };
-    out.push_str(&format!("use digitnet_core::{{{imports}}};\n\n"));
+    if !chapter1 {
+        imports.splice(0..0, ["Activation", "Cost"]);
+    }
+    out.push_str(&format!(
+        "use digitnet_core::{{{}}};\n\n",
+        imports.join(", ")
+    ));
+    out.push_str(&format!(
+        "/// What the network is, for the firmware's report.\npub const DESCRIPTION: &str = \"[{I}, {H}, {O}] {}\";\n\n",
+        describe_neurons(net.activation, net.cost)
+    ));
     out.push_str("/// The trained network, in flash (`static`, so it is never copied to RAM).\n");
     out.push_str("#[rustfmt::skip]\n");
     // A weight may look like π or ln 2 to clippy, and long literals have no `_`.
@@ -362,8 +371,29 @@ pub fn render_model<const I: usize, const H: usize, const O: usize>(
     out.push_str(&format!("pub static MODEL: {ty} = Network::new(\n"));
     push_layer(&mut out, "hidden", &net.hidden);
     push_layer(&mut out, "output", &net.output);
-    out.push_str(");\n");
+    if chapter1 {
+        out.push_str(");\n");
+    } else {
+        out.push_str(&format!(
+            ").with_neurons(Activation::{:?}, Cost::{:?});\n",
+            net.activation, net.cost
+        ));
+    }
     out
+}
+
+/// `sigmoid network, quadratic cost`, or e.g. `relu hidden layer, softmax output, log-likelihood cost`.
+pub fn describe_neurons(activation: Activation, cost: Cost) -> String {
+    if activation == Activation::Sigmoid && !cost.softmax() {
+        format!("sigmoid network, {} cost", cost.name())
+    } else {
+        format!(
+            "{} hidden layer, {} output, {} cost",
+            activation.name(),
+            cost.output_name(),
+            cost.name()
+        )
+    }
 }
 
 /// `; trained with seed …, … epochs, …, test accuracy …` for the model header.
@@ -380,8 +410,8 @@ fn describe_training(info: &TrainingInfo) -> String {
         })
         .unwrap_or_default();
     format!(
-        "; trained with seed {}, {} epochs, mini-batch {}, eta {:?}, {} cost, {} training images{accuracy}",
-        info.seed, info.epochs, info.batch_size, info.eta, info.cost, info.train_images
+        "; trained with {}{accuracy}",
+        model::describe_training(info)
     )
 }
 
@@ -486,10 +516,12 @@ mod tests {
             epochs: 30,
             batch_size: 10,
             eta: 3.0,
-            cost: "quadratic".to_owned(),
+            lambda: 0.0,
+            init: digitnet_core::Init::Normal,
             train_images: 50_000,
             correct: 9512,
             total: 10_000,
+            validation: None,
         }
     }
 
@@ -519,7 +551,10 @@ mod tests {
             "{}",
             lines[1]
         );
-        assert_eq!(lines[2], "use digitnet_core::{Layer, Network};");
+        assert_eq!(
+            lines[2],
+            "use digitnet_core::{Activation, Cost, Layer, Network};"
+        );
         assert!(text.contains("#[rustfmt::skip]\n#[allow(clippy::approx_constant, clippy::excessive_precision, clippy::unreadable_literal)]\npub static MODEL: Network<2, 2, 2> = Network::new(\n"));
         assert!(text.ends_with(");\n"));
         // Every parameter, in order (hidden rows, hidden biases, output rows, output biases).

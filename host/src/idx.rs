@@ -221,6 +221,14 @@ impl Dataset {
         self.images.is_empty()
     }
 
+    /// Up to `n` examples from index `start` on (fewer at the end, none past it).
+    pub fn slice(&self, start: usize, n: usize) -> Dataset {
+        Dataset {
+            images: self.images.iter().skip(start).take(n).copied().collect(),
+            labels: self.labels.iter().skip(start).take(n).copied().collect(),
+        }
+    }
+
     /// The first `n` examples (or all if fewer).
     pub fn take(&self, n: usize) -> Dataset {
         Dataset {

@@ -11,4 +11,6 @@ pub mod eval;
 pub mod export;
 pub mod idx;
 pub mod model;
+pub mod net;
+pub mod preset;
 pub mod train;

@@ -4,7 +4,14 @@
 //! (row `j` holds the weights into neuron `j`): `hidden.weight` `[H, I]`,
 //! `hidden.bias` `[H]`, `output.weight` `[O, H]`, `output.bias` `[O]`. The
 //! safetensors `__metadata__` map holds `format` = `digitnet`, `layers` =
-//! `I,H,O` and, when known, how the network was trained ([`TrainingInfo`]).
+//! `I,H,O`, the kind of neurons (`activation`, `cost`) and, when known, how the
+//! network was trained ([`TrainingInfo`]).
+//!
+//! A setting at its chapter-1 value is left out — `activation` = `sigmoid`,
+//! `init` = `normal`, `lambda` = `0` — and a missing key reads as that value, so
+//! a chapter-1 file reads the same whether it was written before these
+//! settings existed or after. (`cost` is written whenever training metadata
+//! is, as it always was, and otherwise only when it is not `quadratic`.)
 //!
 //! Files are written by this module, not by `safetensors::serialize`: that
 //! function takes the metadata as a `HashMap` and writes it in the map's
@@ -19,12 +26,14 @@ use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::path::{Path, PathBuf};
 
-use digitnet_core::Network;
+use digitnet_core::{Activation, Cost, Init, Network};
 use safetensors::tensor::{Dtype, SafeTensorError, SafeTensors};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::atomic::write_atomic;
+use crate::net::{AnyNet, IntoAny, WIDTHS};
+use crate::train::DigitNet;
 
 /// Value of the `format` metadata key in files written here.
 pub const FORMAT: &str = "digitnet";
@@ -52,14 +61,18 @@ pub struct TrainingInfo {
     pub batch_size: usize,
     /// Learning rate `eta`.
     pub eta: f32,
-    /// Cost function, e.g. `quadratic`.
-    pub cost: String,
+    /// L2 regularisation parameter `lambda` (0: none).
+    pub lambda: f32,
+    /// How the weights and biases were initialised.
+    pub init: Init,
     /// Number of training images used.
     pub train_images: usize,
     /// Test images classified correctly after the last epoch.
     pub correct: usize,
     /// Test images evaluated.
     pub total: usize,
+    /// Validation images classified correctly and evaluated after the last epoch, if evaluated.
+    pub validation: Option<(usize, usize)>,
 }
 
 impl TrainingInfo {
@@ -68,6 +81,17 @@ impl TrainingInfo {
         // Counts of images are far below 2^53, so the conversions are exact.
         (self.total > 0).then(|| self.correct as f64 / self.total as f64)
     }
+}
+
+/// A network of any supported width read from a model file, with its metadata and hash.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoadedAny {
+    /// The network.
+    pub net: AnyNet,
+    /// The training metadata, or `None` if absent or unparseable (e.g. a PyTorch file).
+    pub info: Option<TrainingInfo>,
+    /// SHA-256 of the file's bytes, lowercase hex.
+    pub sha256: String,
 }
 
 /// A network read from a model file, with its metadata and hash.
@@ -141,6 +165,30 @@ pub enum ModelError {
         /// The shape in the file.
         found: Vec<usize>,
     },
+    /// `hidden.weight` is not `[H, 784]` for a supported width `H`.
+    #[error(
+        "{}: tensor hidden.weight has shape {found:?}, expected [H, 784] with H one of {}",
+        .path.display(),
+        WIDTHS.map(|w| w.to_string()).join(", ")
+    )]
+    UnsupportedShape {
+        /// The file.
+        path: PathBuf,
+        /// The shape in the file.
+        found: Vec<usize>,
+    },
+    /// A metadata value that names no known choice (e.g. `activation` = `tanh`).
+    #[error("{}: metadata {key} = {value:?} is not one of {allowed}", .path.display())]
+    BadMetadata {
+        /// The file.
+        path: PathBuf,
+        /// The metadata key.
+        key: String,
+        /// Its value.
+        value: String,
+        /// The values understood, comma-separated.
+        allowed: String,
+    },
     /// A parameter is NaN or infinite.
     #[error(
         "{}: tensor {name} has a non-finite value at index {index}",
@@ -165,6 +213,24 @@ pub enum ModelError {
     },
 }
 
+/// How a network was trained, in words: `seed 7, 30 epochs, mini-batch 10,
+/// eta 3.0, 50000 training images`, with `lambda` and the initialisation
+/// after `eta` when they are not chapter 1's.
+pub fn describe_training(info: &TrainingInfo) -> String {
+    let mut out = format!(
+        "seed {}, {} epochs, mini-batch {}, eta {:?}",
+        info.seed, info.epochs, info.batch_size, info.eta
+    );
+    if info.lambda != 0.0 {
+        out.push_str(&format!(", lambda {:?}", info.lambda));
+    }
+    if info.init != Init::default() {
+        out.push_str(&format!(", {} init", info.init.name()));
+    }
+    out.push_str(&format!(", {} training images", info.train_images));
+    out
+}
+
 /// SHA-256 of `bytes`, lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
@@ -173,41 +239,91 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// The string metadata for a network of sizes `I, H, O`, keys sorted.
+/// The string metadata for `net` and, if given, how it was trained; keys sorted.
+///
+/// Settings at their chapter-1 value are left out (see the module docs).
 fn metadata<const I: usize, const H: usize, const O: usize>(
+    net: &Network<I, H, O>,
     info: Option<&TrainingInfo>,
 ) -> BTreeMap<&'static str, String> {
     let mut m = BTreeMap::new();
     m.insert("format", FORMAT.to_owned());
     m.insert("layers", format!("{I},{H},{O}"));
+    if net.activation != Activation::default() {
+        m.insert("activation", net.activation.name().to_owned());
+    }
+    if info.is_some() || net.cost != Cost::default() {
+        m.insert("cost", net.cost.name().to_owned());
+    }
     if let Some(info) = info {
         m.insert("seed", info.seed.to_string());
         m.insert("epochs", info.epochs.to_string());
         m.insert("batch_size", info.batch_size.to_string());
         // `{:?}` is the shortest string that parses back to the same f32.
         m.insert("eta", format!("{:?}", info.eta));
-        m.insert("cost", info.cost.clone());
+        if info.lambda != 0.0 {
+            m.insert("lambda", format!("{:?}", info.lambda));
+        }
+        if info.init != Init::default() {
+            m.insert("init", info.init.name().to_owned());
+        }
         m.insert("train_images", info.train_images.to_string());
         m.insert("test_correct", info.correct.to_string());
         m.insert("test_total", info.total.to_string());
         let accuracy = info.accuracy().unwrap_or(0.0);
         m.insert("test_accuracy", format!("{accuracy:.4}"));
+        if let Some((correct, total)) = info.validation {
+            m.insert("validation_correct", correct.to_string());
+            m.insert("validation_total", total.to_string());
+        }
     }
     m
 }
 
-/// Reads [`TrainingInfo`] back from string metadata; `None` if a key is absent or unparseable.
+/// The kind of neurons named in the metadata; a missing key is the chapter-1 choice.
+fn parse_neurons(
+    m: Option<&HashMap<String, String>>,
+    path: &Path,
+) -> Result<(Activation, Cost), ModelError> {
+    let get = |key: &str| m.and_then(|m| m.get(key)).map(|v| v.trim());
+    let bad = |key: &str, value: &str, allowed: &[&str]| ModelError::BadMetadata {
+        path: path.to_path_buf(),
+        key: key.to_owned(),
+        value: value.to_owned(),
+        allowed: allowed.join(", "),
+    };
+    let activation = match get("activation") {
+        None => Activation::default(),
+        Some(v) => Activation::from_name(v)
+            .ok_or_else(|| bad("activation", v, &Activation::ALL.map(Activation::name)))?,
+    };
+    let cost = match get("cost") {
+        None => Cost::default(),
+        Some(v) => Cost::from_name(v).ok_or_else(|| bad("cost", v, &Cost::ALL.map(Cost::name)))?,
+    };
+    Ok((activation, cost))
+}
+
+/// Reads [`TrainingInfo`] back from string metadata; `None` if a required key
+/// is absent or a value unparseable. `lambda`, `init` and the validation counts
+/// may be absent (chapter-1 values, no validation).
 fn parse_info(m: &HashMap<String, String>) -> Option<TrainingInfo> {
     let get = |key: &str| m.get(key).map(|v| v.trim());
+    let validation = match (get("validation_correct"), get("validation_total")) {
+        (Some(c), Some(t)) => Some((c.parse().ok()?, t.parse().ok()?)),
+        _ => None,
+    };
     Some(TrainingInfo {
         seed: get("seed")?.parse().ok()?,
         epochs: get("epochs")?.parse().ok()?,
         batch_size: get("batch_size")?.parse().ok()?,
         eta: get("eta")?.parse().ok()?,
-        cost: get("cost")?.to_owned(),
+        lambda: get("lambda").map_or(Some(0.0), |v| v.parse().ok())?,
+        init: get("init").map_or(Some(Init::default()), Init::from_name)?,
         train_images: get("train_images")?.parse().ok()?,
         correct: get("test_correct")?.parse().ok()?,
         total: get("test_total")?.parse().ok()?,
+        validation,
     })
 }
 
@@ -225,7 +341,7 @@ pub fn to_bytes<const I: usize, const H: usize, const O: usize>(
     // `serde_json::Map` is a `BTreeMap` (sorted keys); should a dependency ever
     // turn on serde_json's `preserve_order`, insertion order is sorted order too.
     let mut header = Map::new();
-    let meta: Map<String, Value> = metadata::<I, H, O>(info)
+    let meta: Map<String, Value> = metadata(net, info)
         .into_iter()
         .map(|(k, v)| (k.to_owned(), Value::String(v)))
         .collect();
@@ -303,7 +419,12 @@ pub fn save<const I: usize, const H: usize, const O: usize>(
 pub fn load<const I: usize, const H: usize, const O: usize>(
     path: &Path,
 ) -> Result<LoadedModel<I, H, O>, ModelError> {
-    let bytes = std::fs::read(path).map_err(|source| {
+    from_bytes(&read_bytes(path)?, path)
+}
+
+/// The bytes of a model file, telling a missing file from other failures.
+fn read_bytes(path: &Path) -> Result<Vec<u8>, ModelError> {
+    std::fs::read(path).map_err(|source| {
         if source.kind() == io::ErrorKind::NotFound {
             ModelError::Missing {
                 path: path.to_path_buf(),
@@ -314,8 +435,7 @@ pub fn load<const I: usize, const H: usize, const O: usize>(
                 source,
             }
         }
-    })?;
-    from_bytes(&bytes, path)
+    })
 }
 
 /// Parses the bytes of a model file; `path` is only used in errors.
@@ -339,7 +459,8 @@ pub fn from_bytes<const I: usize, const H: usize, const O: usize>(
     let output_w = read(OUTPUT_WEIGHT, &[O, H])?;
     let output_b = read(OUTPUT_BIAS, &[O])?;
 
-    let mut net = Box::new(Network::<I, H, O>::zeroed());
+    let (activation, cost) = parse_neurons(header.metadata().as_ref(), path)?;
+    let mut net = Box::new(Network::<I, H, O>::zeroed().with_neurons(activation, cost));
     let copied = net
         .hidden
         .copy_from_slices(&hidden_w, &hidden_b)
@@ -354,6 +475,60 @@ pub fn from_bytes<const I: usize, const H: usize, const O: usize>(
         info: header.metadata().as_ref().and_then(parse_info),
         sha256: sha256_hex(bytes),
     })
+}
+
+/// Reads a model file of any supported hidden width `H` (`[784, H, 10]`).
+pub fn load_any(path: &Path) -> Result<LoadedAny, ModelError> {
+    let bytes = read_bytes(path)?;
+    from_bytes_any(&bytes, path)
+}
+
+/// Parses the bytes of a model file of any supported width; `path` is only used in errors.
+///
+/// The width comes from the shape of `hidden.weight`, `[H, 784]`; the rest is
+/// checked as by [`from_bytes`].
+pub fn from_bytes_any(bytes: &[u8], path: &Path) -> Result<LoadedAny, ModelError> {
+    let tensors = SafeTensors::deserialize(bytes).map_err(|e| ModelError::Format {
+        path: path.to_path_buf(),
+        reason: describe(&e),
+    })?;
+    let view = tensors
+        .tensor(HIDDEN_WEIGHT)
+        .map_err(|_| ModelError::MissingTensor {
+            path: path.to_path_buf(),
+            name: HIDDEN_WEIGHT.to_owned(),
+        })?;
+    let unsupported = || ModelError::UnsupportedShape {
+        path: path.to_path_buf(),
+        found: view.shape().to_vec(),
+    };
+    let &[hidden, crate::idx::PIXELS] = view.shape() else {
+        return Err(unsupported());
+    };
+    crate::for_width!(hidden, load_as_any(bytes, path)).ok_or_else(unsupported)?
+}
+
+/// [`from_bytes`] for `[784, H, 10]`, wrapped as an [`AnyNet`].
+fn load_as_any<const H: usize>(bytes: &[u8], path: &Path) -> Result<LoadedAny, ModelError>
+where
+    Box<DigitNet<H>>: IntoAny,
+{
+    let loaded = from_bytes::<{ crate::idx::PIXELS }, H, { crate::train::CLASSES }>(bytes, path)?;
+    Ok(LoadedAny {
+        net: loaded.net.into_any(),
+        info: loaded.info,
+        sha256: loaded.sha256,
+    })
+}
+
+/// Writes a network of any width (see [`save`]).
+pub fn save_any(path: &Path, net: &AnyNet, info: Option<&TrainingInfo>) -> Result<(), ModelError> {
+    crate::with_net!(net, n => save(path, &**n, info))
+}
+
+/// The bytes of a model file for a network of any width (see [`to_bytes`]).
+pub fn to_bytes_any(net: &AnyNet, info: Option<&TrainingInfo>) -> Vec<u8> {
+    crate::with_net!(net, n => to_bytes(&**n, info))
 }
 
 /// The values of tensor `name`, checked to be F32 of shape `shape` and finite.
@@ -435,10 +610,12 @@ mod tests {
             epochs: 30,
             batch_size: 10,
             eta: 3.0,
-            cost: "quadratic".to_owned(),
+            lambda: 0.0,
+            init: Init::Normal,
             train_images: 50_000,
             correct: 9512,
             total: 10_000,
+            validation: None,
         }
     }
 
@@ -637,7 +814,7 @@ mod tests {
         assert_eq!(bits(&loaded.net), bits(&small()));
         assert_eq!(loaded.info, None);
         // Metadata present but incomplete or unparseable: also None.
-        let mut m: HashMap<String, String> = metadata::<3, 2, 2>(Some(&info()))
+        let mut m: HashMap<String, String> = metadata(&small(), Some(&info()))
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v))
             .collect();

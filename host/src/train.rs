@@ -1,17 +1,22 @@
 //! Nielsen's training loop: seeded shuffles, mini-batch SGD, evaluation per epoch.
 
 use crate::idx::{Dataset, PIXELS};
-use digitnet_core::{Gradient, Network};
+use crate::net::{AnyNet, IntoAny, WIDTHS};
+use digitnet_core::{Activation, Cost, Gradient, Init, Network, Step};
 use rand_core::RngCore;
 use std::time::Instant;
 
 /// Number of classes (digits 0–9).
 pub const CLASSES: usize = 10;
 
+/// Training images the book trains on (the first 50,000; the last 10,000 are
+/// its validation set).
+pub const BOOK_TRAIN_IMAGES: usize = 50_000;
+
 /// A network that reads MNIST images, with `H` hidden neurons.
 pub type DigitNet<const H: usize> = Network<PIXELS, H, CLASSES>;
 
-/// The hyper-parameters of a run; the defaults are the book's.
+/// The hyper-parameters of a run; the defaults are chapter 1's.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainConfig {
     /// Passes over the training images.
@@ -20,21 +25,37 @@ pub struct TrainConfig {
     pub batch_size: usize,
     /// Learning rate `eta`.
     pub eta: f32,
+    /// L2 regularisation parameter `lambda` (0: none).
+    pub lambda: f32,
     /// Seed of the one generator behind initialisation and shuffles.
     pub seed: u64,
     /// How many training images to use, from the start of the training set.
     pub train_images: usize,
+    /// Hidden neurons `H`, one of [`WIDTHS`].
+    pub hidden: usize,
+    /// The hidden neurons' activation function.
+    pub activation: Activation,
+    /// The cost, which also fixes the output neurons.
+    pub cost: Cost,
+    /// How weights and biases start.
+    pub init: Init,
 }
 
 impl Default for TrainConfig {
-    /// `[784, 30, 10]`, 30 epochs, mini-batch 10, `eta = 3.0`, the first 50,000 images.
+    /// `[784, 30, 10]` sigmoid neurons, quadratic cost, N(0, 1) initialisation,
+    /// 30 epochs, mini-batch 10, `eta = 3.0`, no regularisation, the first 50,000 images.
     fn default() -> Self {
         Self {
             epochs: 30,
             batch_size: 10,
             eta: 3.0,
+            lambda: 0.0,
             seed: digitnet_core::network::DEFAULT_SEED,
-            train_images: 50_000,
+            train_images: BOOK_TRAIN_IMAGES,
+            hidden: 30,
+            activation: Activation::Sigmoid,
+            cost: Cost::Quadratic,
+            init: Init::Normal,
         }
     }
 }
@@ -49,12 +70,38 @@ pub enum ConfigError {
     /// A mini-batch of zero examples has no mean gradient.
     #[error("--batch-size must be at least 1, got 0")]
     EmptyBatch,
+    /// A mini-batch larger than the training set.
+    #[error("--batch-size must be at most the number of training images ({train_images}), got {batch_size}")]
+    BatchTooLarge {
+        /// The batch size asked for.
+        batch_size: usize,
+        /// The training-set size.
+        train_images: usize,
+    },
     /// `eta` NaN, infinite, zero or negative.
     #[error("--eta must be a finite number above 0, got {0}")]
     BadEta(f32),
+    /// `lambda` NaN, infinite or negative.
+    #[error("--lambda must be a finite number of at least 0, got {0}")]
+    BadLambda(f32),
+    /// A hidden width the binary has no network type for.
+    #[error("--hidden {0} is not supported; choose one of {list}", list = widths())]
+    UnsupportedWidth(usize),
     /// Zero training images: nothing would be trained.
     #[error("--train-images must be at least 1, got 0")]
     NoTrainImages,
+    /// `--validation` with training images that reach into the validation set.
+    #[error("--validation evaluates on training images 50000-59999, so --train-images must be at most 50000, got {train_images}")]
+    ValidationOverlap {
+        /// Requested training images.
+        train_images: usize,
+    },
+    /// `--validation` with a training file too short to hold a validation set.
+    #[error("--validation needs more than 50000 training images in the data, found {available}")]
+    NoValidationImages {
+        /// Images in the training file.
+        available: usize,
+    },
     /// More training images than the training set holds.
     #[error("--train-images must be between 1 and {available}, got {requested}")]
     TrainImages {
@@ -63,6 +110,11 @@ pub enum ConfigError {
         /// Images in the training file.
         available: usize,
     },
+}
+
+/// The supported widths as `10, 16, …`.
+fn widths() -> String {
+    WIDTHS.map(|w| w.to_string()).join(", ")
 }
 
 impl TrainConfig {
@@ -77,10 +129,27 @@ impl TrainConfig {
         if !(self.eta.is_finite() && self.eta > 0.0) {
             return Err(ConfigError::BadEta(self.eta));
         }
+        if !(self.lambda.is_finite() && self.lambda >= 0.0) {
+            return Err(ConfigError::BadLambda(self.lambda));
+        }
+        if !WIDTHS.contains(&self.hidden) {
+            return Err(ConfigError::UnsupportedWidth(self.hidden));
+        }
         if self.train_images == 0 {
             return Err(ConfigError::NoTrainImages);
         }
+        if self.batch_size > self.train_images {
+            return Err(ConfigError::BatchTooLarge {
+                batch_size: self.batch_size,
+                train_images: self.train_images,
+            });
+        }
         Ok(())
+    }
+
+    /// The update rule's settings: `eta`, `lambda` and `n` = the training-set size.
+    pub fn step(&self) -> Step {
+        Step::regularised(self.eta, self.lambda, self.train_images)
     }
 }
 
@@ -93,30 +162,50 @@ pub struct EpochReport {
     pub correct: usize,
     /// Test images evaluated.
     pub total: usize,
+    /// Validation images classified correctly and evaluated, when a validation set is given.
+    pub validation: Option<(usize, usize)>,
     /// Seconds spent in SGD (not in evaluation).
     pub train_seconds: f64,
 }
 
+/// `correct / total`, or 0 when nothing was evaluated.
+pub fn fraction(correct: usize, total: usize) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        correct as f64 / total as f64
+    }
+}
+
 impl EpochReport {
-    /// `correct / total`.
+    /// `correct / total` on the test set.
     pub fn accuracy(&self) -> f64 {
-        if self.total == 0 {
-            0.0
-        } else {
-            self.correct as f64 / self.total as f64
-        }
+        fraction(self.correct, self.total)
+    }
+
+    /// `correct / total` on the validation set, if evaluated.
+    pub fn validation_accuracy(&self) -> Option<f64> {
+        self.validation.map(|(c, t)| fraction(c, t))
     }
 
     /// One JSON object on one line, for the `--metrics` file.
     pub fn to_json(&self) -> String {
-        serde_json::json!({
+        let mut v = serde_json::json!({
             "epoch": self.epoch,
             "correct": self.correct,
             "total": self.total,
             "accuracy": self.accuracy(),
             "train_seconds": self.train_seconds,
-        })
-        .to_string()
+        });
+        if let (Some((correct, total)), Some(obj)) = (self.validation, v.as_object_mut()) {
+            obj.insert("validation_correct".into(), correct.into());
+            obj.insert("validation_total".into(), total.into());
+            obj.insert(
+                "validation_accuracy".into(),
+                fraction(correct, total).into(),
+            );
+        }
+        v.to_string()
     }
 }
 
@@ -162,26 +251,40 @@ pub fn evaluate<const H: usize>(net: &DigitNet<H>, data: &Dataset) -> usize {
         .count()
 }
 
-/// Trains `net` in place with mini-batch SGD, as `network.py`'s `SGD` does.
+/// An error from an epoch callback.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// What a run calls after every epoch; its error stops training.
+pub type OnEpoch<'a> = &'a mut dyn FnMut(&EpochReport) -> Result<(), BoxError>;
+
+/// The labelled sets a run reads.
+#[derive(Clone, Copy, Debug)]
+pub struct Splits<'a> {
+    /// Training images; the first `train_images` are used.
+    pub train: &'a Dataset,
+    /// Test images, evaluated after every epoch.
+    pub test: &'a Dataset,
+    /// Validation images, also evaluated after every epoch when given.
+    pub validation: Option<&'a Dataset>,
+}
+
+/// Trains `net` in place with mini-batch SGD, as `network.py`'s `SGD` does
+/// (and `network2.py`'s, with `lambda`).
 ///
 /// Each epoch shuffles the order of the first `train_images` images with
 /// `rng`, splits it into mini-batches of `batch_size` (the last one may be
-/// shorter), takes one SGD step per mini-batch, then evaluates on `test`.
-/// `on_epoch` sees every report as it happens; its error stops training.
-pub fn sgd<const H: usize, R, F, E>(
+/// shorter), takes one SGD step per mini-batch, then evaluates on the test set
+/// (and the validation set, if given). `on_epoch` sees every report as it
+/// happens; its error stops training.
+pub fn sgd<const H: usize, R: RngCore>(
     net: &mut DigitNet<H>,
     rng: &mut R,
-    train: &Dataset,
-    test: &Dataset,
+    data: Splits<'_>,
     config: &TrainConfig,
-    mut on_epoch: F,
-) -> Result<Vec<EpochReport>, TrainError>
-where
-    R: RngCore,
-    F: FnMut(&EpochReport, &DigitNet<H>) -> Result<(), E>,
-    E: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+    on_epoch: OnEpoch<'_>,
+) -> Result<Vec<EpochReport>, TrainError> {
     config.validate()?;
+    let train = data.train;
     if config.train_images > train.len() {
         return Err(ConfigError::TrainImages {
             requested: config.train_images,
@@ -189,9 +292,10 @@ where
         }
         .into());
     }
+    let step = config.step();
     let mut order: Vec<usize> = (0..config.train_images).collect();
     let mut nabla: Box<Gradient<PIXELS, H, CLASSES>> = Box::default();
-    let mut reports = Vec::with_capacity(config.epochs);
+    let mut reports = Vec::with_capacity(config.epochs.min(1 << 16));
     for epoch in 1..=config.epochs {
         let start = Instant::now();
         digitnet_core::random::shuffle(rng, &mut order);
@@ -199,7 +303,7 @@ where
             let examples = batch
                 .iter()
                 .filter_map(|&i| Some((train.images.get(i)?, *train.labels.get(i)?)));
-            net.update_mini_batch(examples, config.eta, &mut nabla)
+            net.update_mini_batch(examples, step, &mut nabla)
                 .map_err(|source| TrainError::Step { epoch, source })?;
         }
         let train_seconds = start.elapsed().as_secs_f64();
@@ -208,36 +312,54 @@ where
         }
         let report = EpochReport {
             epoch,
-            correct: evaluate(net, test),
-            total: test.len(),
+            correct: evaluate(net, data.test),
+            total: data.test.len(),
+            validation: data.validation.map(|v| (evaluate(net, v), v.len())),
             train_seconds,
         };
-        on_epoch(&report, net).map_err(|e| TrainError::Callback {
-            epoch,
-            source: e.into(),
-        })?;
+        on_epoch(&report).map_err(|source| TrainError::Callback { epoch, source })?;
         reports.push(report);
     }
     Ok(reports)
 }
 
-/// The whole seeded run: a network initialised from `config.seed`, then
-/// trained by [`sgd`] with the same generator driving the shuffles.
-pub fn run<const H: usize, F, E>(
-    train: &Dataset,
-    test: &Dataset,
+/// The whole seeded run: a network initialised from `config.seed` by
+/// `config.init`, then trained by [`sgd`] with the same generator driving the shuffles.
+pub fn run<const H: usize>(
+    data: Splits<'_>,
     config: &TrainConfig,
-    on_epoch: F,
-) -> Result<(Box<DigitNet<H>>, Vec<EpochReport>), TrainError>
-where
-    F: FnMut(&EpochReport, &DigitNet<H>) -> Result<(), E>,
-    E: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+    on_epoch: OnEpoch<'_>,
+) -> Result<(Box<DigitNet<H>>, Vec<EpochReport>), TrainError> {
     let mut rng = digitnet_core::random::seeded(config.seed);
     let mut net: Box<DigitNet<H>> = Box::default();
-    net.init(&mut rng);
-    let reports = sgd(&mut net, &mut rng, train, test, config, on_epoch)?;
+    net.activation = config.activation;
+    net.cost = config.cost;
+    net.init_with(config.init, &mut rng);
+    let reports = sgd(&mut net, &mut rng, data, config, on_epoch)?;
     Ok((net, reports))
+}
+
+/// [`run`] for the width `config.hidden`, chosen at run time.
+pub fn run_any(
+    data: Splits<'_>,
+    config: &TrainConfig,
+    on_epoch: OnEpoch<'_>,
+) -> Result<(AnyNet, Vec<EpochReport>), TrainError> {
+    config.validate()?;
+    crate::for_width!(config.hidden, run_as_any(data, config, on_epoch))
+        .unwrap_or(Err(ConfigError::UnsupportedWidth(config.hidden).into()))
+}
+
+/// [`run`], with the network wrapped as an [`AnyNet`].
+fn run_as_any<const H: usize>(
+    data: Splits<'_>,
+    config: &TrainConfig,
+    on_epoch: OnEpoch<'_>,
+) -> Result<(AnyNet, Vec<EpochReport>), TrainError>
+where
+    Box<DigitNet<H>>: IntoAny,
+{
+    run::<H>(data, config, on_epoch).map(|(net, reports)| (net.into_any(), reports))
 }
 
 #[cfg(test)]
@@ -312,6 +434,52 @@ mod tests {
         for (config, want) in cases {
             assert_eq!(config.validate(), Err(want));
         }
+        let more = [
+            (
+                TrainConfig {
+                    lambda: -0.5,
+                    ..ok.clone()
+                },
+                ConfigError::BadLambda(-0.5),
+            ),
+            (
+                TrainConfig {
+                    lambda: f32::INFINITY,
+                    ..ok.clone()
+                },
+                ConfigError::BadLambda(f32::INFINITY),
+            ),
+            (
+                TrainConfig {
+                    hidden: 31,
+                    ..ok.clone()
+                },
+                ConfigError::UnsupportedWidth(31),
+            ),
+            (
+                TrainConfig {
+                    batch_size: 50_001,
+                    ..ok.clone()
+                },
+                ConfigError::BatchTooLarge {
+                    batch_size: 50_001,
+                    train_images: 50_000,
+                },
+            ),
+        ];
+        for (config, want) in more {
+            assert_eq!(config.validate(), Err(want));
+        }
+        let full_batch = TrainConfig {
+            batch_size: 50_000,
+            lambda: 5.0,
+            hidden: 100,
+            ..ok.clone()
+        };
+        assert_eq!(full_batch.validate(), Ok(()));
+        assert!(ConfigError::UnsupportedWidth(31)
+            .to_string()
+            .contains("10, 16, 20, 30, 50, 64, 100, 128"));
         let nan = TrainConfig {
             eta: f32::NAN,
             ..ok
@@ -325,18 +493,22 @@ mod tests {
         let train = synthetic(200);
         let test = synthetic(50);
         let config = TrainConfig {
-            epochs: 30,
-            batch_size: 10,
-            eta: 3.0,
             seed: 4,
             train_images: 200,
+            hidden: 16,
+            ..TrainConfig::default()
+        };
+        let splits = Splits {
+            train: &train,
+            test: &test,
+            validation: Some(&test),
         };
         let run = || {
             let mut seen = 0;
-            run::<16, _, _>(&train, &test, &config, |r, _| {
+            run::<16>(splits, &config, &mut |r| {
                 seen += 1;
                 assert_eq!(r.epoch, seen);
-                Ok::<(), std::io::Error>(())
+                Ok(())
             })
             .unwrap()
         };
@@ -345,6 +517,7 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(ra.len(), 30);
         assert_eq!(ra.last().unwrap().correct, 50, "{ra:?}");
+        assert_eq!(ra.last().unwrap().validation, Some((50, 50)), "{ra:?}");
         assert_eq!(
             ra.iter().map(|r| r.correct).collect::<Vec<_>>(),
             rb.iter().map(|r| r.correct).collect::<Vec<_>>()
@@ -359,9 +532,12 @@ mod tests {
             ..TrainConfig::default()
         };
         let mut net: Box<DigitNet<2>> = Box::default();
-        let err = sgd(&mut net, &mut seeded(1), &data, &data, &config, |_, _| {
-            Ok::<(), std::io::Error>(())
-        });
+        let splits = Splits {
+            train: &data,
+            test: &data,
+            validation: None,
+        };
+        let err = sgd(&mut net, &mut seeded(1), splits, &config, &mut |_| Ok(()));
         assert!(matches!(
             err,
             Err(TrainError::Config(ConfigError::TrainImages {
@@ -384,18 +560,22 @@ mod tests {
         let mut net: Box<DigitNet<4>> = Box::default();
         net.init(&mut seeded(2));
         net.hidden.weights[0][0] = f32::INFINITY;
-        let r = sgd(&mut net, &mut seeded(2), &data, &data, &config, |_, _| {
-            Ok::<(), std::io::Error>(())
-        });
+        let splits = Splits {
+            train: &data,
+            test: &data,
+            validation: None,
+        };
+        let r = sgd(&mut net, &mut seeded(2), splits, &config, &mut |_| Ok(()));
         assert!(matches!(r, Err(TrainError::Diverged { epoch: 1 })), "{r:?}");
     }
 
     #[test]
     fn report_json_has_the_fields() {
-        let r = EpochReport {
+        let mut r = EpochReport {
             epoch: 3,
             correct: 9500,
             total: 10000,
+            validation: None,
             train_seconds: 0.5,
         };
         let v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
@@ -404,5 +584,11 @@ mod tests {
         assert_eq!(v["total"], 10000);
         assert_eq!(v["accuracy"], 0.95);
         assert_eq!(v["train_seconds"], 0.5);
+        assert!(v.get("validation_correct").is_none(), "{v}");
+        r.validation = Some((9600, 10000));
+        let v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+        assert_eq!(v["validation_correct"], 9600);
+        assert_eq!(v["validation_total"], 10000);
+        assert_eq!(v["validation_accuracy"], 0.96);
     }
 }

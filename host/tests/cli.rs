@@ -249,3 +249,225 @@ fn train_with_export_writes_the_firmware_sources() {
     ]);
     assert!(check.status.success(), "{}", text(&check.stderr));
 }
+
+/// The metadata map of a safetensors file.
+fn metadata(path: &Path) -> serde_json::Map<String, serde_json::Value> {
+    let bytes = std::fs::read(path).unwrap();
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + n]).unwrap();
+    header["__metadata__"].as_object().unwrap().clone()
+}
+
+/// Every chapter-3 flag at a non-default value: the run says what it trains,
+/// writes each setting into the model file, reports validation accuracy, and
+/// `eval` and `export` read the result.
+#[test]
+fn chapter_3_flags_reach_the_model_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.safetensors");
+    let metrics = dir.path().join("metrics.jsonl");
+    let out = digitnet(&[
+        "train",
+        "--hidden",
+        "16",
+        "--activation",
+        "relu",
+        "--cost",
+        "log-likelihood",
+        "--init",
+        "uniform",
+        "--lambda",
+        "1.5",
+        "--eta",
+        "0.2",
+        "--epochs",
+        "2",
+        "--train-images",
+        "3000",
+        "--validation",
+        "--out",
+        s(&model),
+        "--metrics",
+        s(&metrics),
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(
+        stdout.contains("[784, 16, 10] relu hidden layer, softmax output, log-likelihood cost, uniform init, 2 epochs, mini-batch 10, eta 0.2, lambda 1.5"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(", 10000 validation images"), "{stdout}");
+    assert!(stdout.contains(", validation "), "{stdout}");
+    let meta = metadata(&model);
+    for (key, want) in [
+        ("layers", "784,16,10"),
+        ("activation", "relu"),
+        ("cost", "log-likelihood"),
+        ("init", "uniform"),
+        ("lambda", "1.5"),
+        ("eta", "0.2"),
+        ("validation_total", "10000"),
+    ] {
+        assert_eq!(meta[key], want, "{key} in {meta:?}");
+    }
+    let line = std::fs::read_to_string(&metrics).unwrap();
+    let last: serde_json::Value = serde_json::from_str(line.lines().last().unwrap()).unwrap();
+    assert_eq!(last["validation_total"], 10_000);
+    let vc = last["validation_correct"].as_u64().unwrap();
+    assert!(vc > 5_000, "{last}");
+    assert_eq!(meta["validation_correct"], vc.to_string());
+
+    let eval = digitnet(&["eval", "--model", s(&model)]);
+    let report = text(&eval.stdout);
+    assert!(eval.status.success(), "{}", text(&eval.stderr));
+    assert!(
+        report.contains(
+            "network: [784, 16, 10] relu hidden layer, softmax output, log-likelihood cost"
+        ),
+        "{report}"
+    );
+    assert!(
+        report.contains("eta 0.2, lambda 1.5, uniform init"),
+        "{report}"
+    );
+    let correct = last["correct"].as_u64().unwrap();
+    assert!(
+        report.contains(&format!("accuracy: {correct} / 10000")),
+        "{report}"
+    );
+
+    let fw = dir.path().join("fw");
+    let export = digitnet(&["export", "--model", s(&model), "--out", s(&fw)]);
+    assert!(export.status.success(), "{}", text(&export.stderr));
+    let model_rs = std::fs::read_to_string(fw.join("model.rs")).unwrap();
+    assert!(
+        model_rs.contains("pub static MODEL: Network<784, 16, 10> = Network::new("),
+        "{model_rs:.600}"
+    );
+    assert!(model_rs.contains(".with_neurons(Activation::Relu, Cost::LogLikelihood);"));
+}
+
+/// Full-batch gradient descent: one step per epoch over the whole training set.
+#[test]
+fn full_batch_and_cross_entropy_scaled_train() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.safetensors");
+    let out = digitnet(&[
+        "train",
+        "--cost",
+        "cross-entropy",
+        "--init",
+        "scaled",
+        "--batch-size",
+        "2000",
+        "--train-images",
+        "2000",
+        "--eta",
+        "3",
+        "--epochs",
+        "3",
+        "--out",
+        s(&model),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let meta = metadata(&model);
+    assert_eq!(meta["batch_size"], "2000");
+    assert_eq!(meta["cost"], "cross-entropy");
+    assert_eq!(meta["init"], "scaled");
+    assert!(
+        meta.get("activation").is_none(),
+        "sigmoid is left out: {meta:?}"
+    );
+    assert!(
+        meta.get("lambda").is_none(),
+        "lambda 0 is left out: {meta:?}"
+    );
+}
+
+/// Each bad chapter-3 setting exits non-zero, names the problem, and writes nothing.
+#[test]
+fn bad_chapter_3_flags_fail_clearly_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("never.safetensors");
+    let cases: [(&[&str], &str); 11] = [
+        (
+            &["--lambda", "-1"],
+            "--lambda must be a finite number of at least 0, got -1",
+        ),
+        (
+            &["--lambda", "nan"],
+            "--lambda must be a finite number of at least 0, got NaN",
+        ),
+        (
+            &["--lambda", "inf"],
+            "--lambda must be a finite number of at least 0, got inf",
+        ),
+        (
+            &["--cost", "hinge"],
+            "unknown cost; choose one of quadratic, cross-entropy, log-likelihood",
+        ),
+        (
+            &["--activation", "tanh"],
+            "unknown activation; choose one of sigmoid, relu",
+        ),
+        (
+            &["--init", "xavier"],
+            "unknown initialisation; choose one of normal, scaled, uniform",
+        ),
+        (
+            &["--hidden", "31"],
+            "--hidden 31 is not supported; choose one of 10, 16, 20, 30, 50, 64, 100, 128",
+        ),
+        (&["--hidden", "0"], "--hidden 0 is not supported"),
+        (
+            &["--batch-size", "50001"],
+            "--batch-size must be at most the number of training images (50000), got 50001",
+        ),
+        (
+            &["--validation", "--train-images", "50001"],
+            "--train-images must be at most 50000, got 50001",
+        ),
+        (
+            &["--preset", "fastest"],
+            "unknown preset; choose one of chapter1, best",
+        ),
+    ];
+    for (flags, message) in cases {
+        let mut args = vec!["train", "--out", s(&model)];
+        args.extend_from_slice(flags);
+        let out = digitnet(&args);
+        let stderr = text(&out.stderr);
+        assert!(!out.status.success(), "{flags:?} succeeded");
+        assert!(
+            stderr.contains(message),
+            "{flags:?}: expected {message:?} in:\n{stderr}"
+        );
+        assert!(!model.exists(), "{flags:?} left a file behind");
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+/// `--preset best` sets the recipe; a flag given explicitly overrides it.
+#[test]
+fn preset_best_with_overrides() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.safetensors");
+    let out = digitnet(&[
+        "train",
+        "--preset",
+        "best",
+        "--epochs",
+        "1",
+        "--train-images",
+        "2000",
+        "--out",
+        s(&model),
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(stdout.contains("(preset best)"), "{stdout}");
+    let meta = metadata(&model);
+    assert_eq!(meta["epochs"], "1", "the flag wins");
+    assert_eq!(meta["train_images"], "2000");
+    assert_eq!(meta["layers"], "784,100,10", "the preset's width");
+}

@@ -5,6 +5,11 @@
 //! them the test says why on stderr and passes, unless
 //! `DIGITNET_REQUIRE_FIRMWARE=1` is set (as in CI), where a missing tool fails.
 
+use digitnet::export::{self, ExportOptions};
+use digitnet::idx::{self, MnistFiles};
+use digitnet::model;
+use digitnet::train::{self, Splits, TrainConfig};
+use digitnet_core::{Activation, Cost, Init};
 use std::env;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -20,18 +25,79 @@ const TARGET: &str = "thumbv7em-none-eabihf";
 const TIMEOUT: Duration = Duration::from_secs(300);
 /// The most stack one inference may use, in bytes.
 const STACK_LIMIT: usize = 2048;
+/// Tells the firmware's build script where other generated sources are.
+const SOURCES_VAR: &str = "DIGITNET_FIRMWARE_SOURCES";
 
 #[test]
 fn firmware_runs_bit_exact_in_qemu() {
-    if let Some(why) = missing_tool() {
-        let required = env::var(REQUIRE_VAR).is_ok_and(|v| !v.is_empty() && v != "0");
-        assert!(!required, "{REQUIRE_VAR} is set but {why}");
-        eprintln!(
-            "skipping firmware_runs_bit_exact_in_qemu: {why} (set {REQUIRE_VAR}=1 to fail instead)"
-        );
+    if skip("firmware_runs_bit_exact_in_qemu") {
         return;
     }
+    check_firmware(None);
+}
 
+/// Chapter 3's other network — 100 ReLU hidden neurons, a softmax output — on
+/// the device: trained briefly here, exported to a temporary folder, built
+/// with `DIGITNET_FIRMWARE_SOURCES` pointing there, and bit-exact.
+#[test]
+fn relu_softmax_100_hidden_model_runs_bit_exact_in_qemu() {
+    if skip("relu_softmax_100_hidden_model_runs_bit_exact_in_qemu") {
+        return;
+    }
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let data = repo.join("data/mnist");
+    let files = MnistFiles::in_dir(&data).unwrap();
+    let train_set = idx::read_dataset(&files.train_images, &files.train_labels).unwrap();
+    let test_set = idx::read_dataset(&files.test_images, &files.test_labels).unwrap();
+    let config = TrainConfig {
+        hidden: 100,
+        activation: Activation::Relu,
+        cost: Cost::LogLikelihood,
+        init: Init::Scaled,
+        eta: 0.1,
+        epochs: 1,
+        train_images: 5_000,
+        ..TrainConfig::default()
+    };
+    let splits = Splits {
+        train: &train_set,
+        test: &test_set,
+        validation: None,
+    };
+    let (net, _) = train::run_any(splits, &config, &mut |_| Ok(())).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let model_path = dir.path().join("relu-softmax.safetensors");
+    model::save_any(&model_path, &net, None).unwrap();
+    let opts = ExportOptions {
+        model: model_path,
+        data_dir: data,
+        out_dir: dir.path().to_path_buf(),
+        samples: 20,
+    };
+    export::write(&export::render(&opts).unwrap()).unwrap();
+    let stdout = check_firmware(Some(dir.path()));
+    assert!(
+        stdout.contains("[784, 100, 10] relu hidden layer, softmax output, log-likelihood cost"),
+        "{stdout}"
+    );
+}
+
+/// Whether to skip a firmware test for want of a tool (said on stderr); fails
+/// instead when `DIGITNET_REQUIRE_FIRMWARE` is set.
+fn skip(test: &str) -> bool {
+    let Some(why) = missing_tool() else {
+        return false;
+    };
+    let required = env::var(REQUIRE_VAR).is_ok_and(|v| !v.is_empty() && v != "0");
+    assert!(!required, "{REQUIRE_VAR} is set but {why}");
+    eprintln!("skipping {test}: {why} (set {REQUIRE_VAR}=1 to fail instead)");
+    true
+}
+
+/// Builds and runs the firmware in QEMU — with the generated sources in
+/// `sources`, or the committed ones — and checks that every sample is
+/// bit-exact and the stack fits. Returns the firmware's output.
+fn check_firmware(sources: Option<&Path>) -> String {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../firmware-example");
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
@@ -47,6 +113,7 @@ fn firmware_runs_bit_exact_in_qemu() {
             "CARGO_ENCODED_RUSTFLAGS",
             "CARGO_BUILD_RUSTFLAGS",
             "CARGO_BUILD_TARGET",
+            SOURCES_VAR,
         ]
         .contains(&key.as_ref())
             || ["CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR"].contains(&key.as_ref())
@@ -54,6 +121,11 @@ fn firmware_runs_bit_exact_in_qemu() {
         if outer {
             cmd.env_remove(key.as_ref());
         }
+    }
+    if let Some(sources) = sources {
+        // A target folder of its own, so the committed model's build stays cached.
+        cmd.env(SOURCES_VAR, sources)
+            .env("CARGO_TARGET_DIR", dir.join("target/other-model"));
     }
 
     let run = run_with_timeout(cmd, TIMEOUT);
@@ -86,6 +158,7 @@ fn firmware_runs_bit_exact_in_qemu() {
         stack <= STACK_LIMIT,
         "one inference used {stack} bytes of stack, over {STACK_LIMIT}\n{log}"
     );
+    run.stdout
 }
 
 /// Why the firmware cannot be built and run here, if it cannot.

@@ -1,7 +1,7 @@
 //! Training on the bundled MNIST files through the host's loop.
 
 use digitnet::idx::{self, MnistFiles};
-use digitnet::train::{self, TrainConfig};
+use digitnet::train::{self, Splits, TrainConfig};
 use std::path::PathBuf;
 
 fn data_dir() -> PathBuf {
@@ -17,12 +17,17 @@ fn one_epoch_reaches_85_percent() {
         epochs: 1,
         ..TrainConfig::default()
     };
-    let (_, reports) = train::run::<30, _, _>(&train_set, &test_set, &config, |r, _| {
+    let splits = Splits {
+        train: &train_set,
+        test: &test_set,
+        validation: None,
+    };
+    let (_, reports) = train::run::<30>(splits, &config, &mut |r| {
         eprintln!(
             "epoch {}: {} / {} in {:.2} s",
             r.epoch, r.correct, r.total, r.train_seconds
         );
-        Ok::<(), std::io::Error>(())
+        Ok(())
     })
     .unwrap();
     let last = &reports[0];

@@ -1,0 +1,190 @@
+//! A network whose hidden width is chosen at run time.
+//!
+//! The core fixes every size in the type (`Network<784, H, 10>`), which is what
+//! keeps it free of heap and panics. The command line takes `--hidden N`, so the
+//! host keeps one enum variant per supported width and [`with_net!`](crate::with_net)
+//! hands the concrete network to generic code: each width is compiled once.
+
+use crate::train::DigitNet;
+use digitnet_core::{Activation, Cost};
+
+/// The hidden widths `--hidden` accepts.
+pub const WIDTHS: [usize; 8] = [10, 16, 20, 30, 50, 64, 100, 128];
+
+/// An MNIST network (`[784, H, 10]`) of one of the [`WIDTHS`], boxed.
+#[derive(Clone, Debug, PartialEq)]
+#[allow(missing_docs)]
+pub enum AnyNet {
+    H10(Box<DigitNet<10>>),
+    H16(Box<DigitNet<16>>),
+    H20(Box<DigitNet<20>>),
+    H30(Box<DigitNet<30>>),
+    H50(Box<DigitNet<50>>),
+    H64(Box<DigitNet<64>>),
+    H100(Box<DigitNet<100>>),
+    H128(Box<DigitNet<128>>),
+}
+
+/// Runs `$body` with `$net` bound to the concrete `&`/`&mut Box<DigitNet<H>>`
+/// inside an [`AnyNet`] (or the `AnyNet` itself, by value).
+#[macro_export]
+macro_rules! with_net {
+    ($any:expr, $net:ident => $body:expr) => {
+        match $any {
+            $crate::net::AnyNet::H10($net) => $body,
+            $crate::net::AnyNet::H16($net) => $body,
+            $crate::net::AnyNet::H20($net) => $body,
+            $crate::net::AnyNet::H30($net) => $body,
+            $crate::net::AnyNet::H50($net) => $body,
+            $crate::net::AnyNet::H64($net) => $body,
+            $crate::net::AnyNet::H100($net) => $body,
+            $crate::net::AnyNet::H128($net) => $body,
+        }
+    };
+}
+
+/// Builds a value for a width known only at run time: `$make` is a generic
+/// function or closure-like path called as `$make::<H>($args…)`; `None` for an
+/// unsupported width.
+#[macro_export]
+macro_rules! for_width {
+    ($hidden:expr, $make:ident $(:: $rest:ident)* ( $($arg:expr),* $(,)? )) => {
+        match $hidden {
+            10 => Some($make $(:: $rest)* ::<10>($($arg),*)),
+            16 => Some($make $(:: $rest)* ::<16>($($arg),*)),
+            20 => Some($make $(:: $rest)* ::<20>($($arg),*)),
+            30 => Some($make $(:: $rest)* ::<30>($($arg),*)),
+            50 => Some($make $(:: $rest)* ::<50>($($arg),*)),
+            64 => Some($make $(:: $rest)* ::<64>($($arg),*)),
+            100 => Some($make $(:: $rest)* ::<100>($($arg),*)),
+            128 => Some($make $(:: $rest)* ::<128>($($arg),*)),
+            _ => None,
+        }
+    };
+}
+
+/// Wraps a boxed network of a supported width.
+pub trait IntoAny {
+    /// The network as an [`AnyNet`].
+    fn into_any(self) -> AnyNet;
+}
+
+macro_rules! into_any {
+    ($($h:literal => $v:ident),*) => {
+        $(impl IntoAny for Box<DigitNet<$h>> {
+            fn into_any(self) -> AnyNet {
+                AnyNet::$v(self)
+            }
+        })*
+    };
+}
+into_any!(10 => H10, 16 => H16, 20 => H20, 30 => H30, 50 => H50, 64 => H64, 100 => H100, 128 => H128);
+
+/// A zeroed chapter-1 network of width `H`, as an [`AnyNet`].
+pub fn zeroed_of<const H: usize>() -> AnyNet
+where
+    Box<DigitNet<H>>: IntoAny,
+{
+    Box::<DigitNet<H>>::default().into_any()
+}
+
+impl AnyNet {
+    /// A zeroed chapter-1 network of `hidden` neurons; `None` if the width is not one of [`WIDTHS`].
+    pub fn zeroed(hidden: usize) -> Option<Self> {
+        for_width!(hidden, zeroed_of())
+    }
+
+    /// The number of hidden neurons `H`.
+    pub fn hidden(&self) -> usize {
+        with_net!(self, n => n.hidden.biases.len())
+    }
+
+    /// The hidden neurons' activation function.
+    pub fn activation(&self) -> Activation {
+        with_net!(self, n => n.activation)
+    }
+
+    /// The cost, which also fixes the output neurons.
+    pub fn cost(&self) -> Cost {
+        with_net!(self, n => n.cost)
+    }
+
+    /// Sets the kind of neurons (see `Network::with_neurons`).
+    pub fn set_neurons(&mut self, activation: Activation, cost: Cost) {
+        with_net!(self, n => {
+            n.activation = activation;
+            n.cost = cost;
+        })
+    }
+
+    /// Number of weights and biases.
+    pub fn parameters(&self) -> usize {
+        let h = self.hidden();
+        784 * h + h + h * 10 + 10
+    }
+
+    /// The ten output activations for one image.
+    pub fn feedforward(&self, image: &crate::idx::Image) -> [f32; 10] {
+        with_net!(self, n => n.feedforward(image))
+    }
+
+    /// The predicted digit for one image.
+    pub fn predict(&self, image: &crate::idx::Image) -> usize {
+        with_net!(self, n => n.predict(image))
+    }
+
+    /// `[784, H, 10] <activation> hidden layer, <output> output, <cost> cost`.
+    pub fn describe(&self) -> String {
+        describe(self.hidden(), self.activation(), self.cost())
+    }
+}
+
+/// How a network is described in output and generated headers:
+/// `[784, 30, 10] sigmoid network, quadratic cost` for chapter 1's neurons,
+/// else e.g. `[784, 100, 10] relu hidden layer, softmax output, log-likelihood cost`.
+pub fn describe(hidden: usize, activation: Activation, cost: Cost) -> String {
+    format!(
+        "[784, {hidden}, 10] {}",
+        crate::export::describe_neurons(activation, cost)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_width_round_trips() {
+        for h in WIDTHS {
+            let net = AnyNet::zeroed(h).unwrap();
+            assert_eq!(net.hidden(), h);
+            assert_eq!(net.parameters(), 784 * h + h + h * 10 + 10);
+            assert_eq!(net.activation(), Activation::Sigmoid);
+            assert_eq!(net.cost(), Cost::Quadratic);
+        }
+        for h in [0, 1, 29, 31, 99, 129, 1000] {
+            assert_eq!(AnyNet::zeroed(h), None, "{h}");
+        }
+    }
+
+    #[test]
+    fn descriptions() {
+        let mut net = AnyNet::zeroed(30).unwrap();
+        assert_eq!(
+            net.describe(),
+            "[784, 30, 10] sigmoid network, quadratic cost"
+        );
+        net.set_neurons(Activation::Sigmoid, Cost::CrossEntropy);
+        assert_eq!(
+            net.describe(),
+            "[784, 30, 10] sigmoid network, cross-entropy cost"
+        );
+        net.set_neurons(Activation::Relu, Cost::LogLikelihood);
+        assert_eq!(
+            net.describe(),
+            "[784, 30, 10] relu hidden layer, softmax output, log-likelihood cost"
+        );
+        assert_eq!(net.cost(), Cost::LogLikelihood);
+        assert_eq!(net.activation(), Activation::Relu);
+    }
+}

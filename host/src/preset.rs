@@ -1,0 +1,61 @@
+//! Named training recipes: chapter 1's network, and the best one found here.
+
+use crate::train::TrainConfig;
+use digitnet_core::{Activation, Cost, Init};
+
+/// A starting set of training settings, chosen with `digitnet train --preset`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Preset {
+    /// Chapter 1: `[784, 30, 10]` sigmoid neurons, quadratic cost, N(0, 1)
+    /// initialisation, 30 epochs, mini-batch 10, `eta = 3.0` (the default).
+    #[default]
+    Chapter1,
+    /// The most accurate `[784, 100, 10]` recipe found here (see the README's
+    /// "Beyond the book").
+    Best,
+}
+
+impl Preset {
+    /// Every preset, in the order the command line lists them.
+    pub const ALL: [Preset; 2] = [Preset::Chapter1, Preset::Best];
+
+    /// The name used on the command line.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Preset::Chapter1 => "chapter1",
+            Preset::Best => "best",
+        }
+    }
+
+    /// The preset's settings.
+    pub fn config(self) -> TrainConfig {
+        match self {
+            Preset::Chapter1 => TrainConfig::default(),
+            Preset::Best => TrainConfig {
+                hidden: 100,
+                activation: Activation::Sigmoid,
+                cost: Cost::CrossEntropy,
+                init: Init::Scaled,
+                epochs: 60,
+                batch_size: 10,
+                eta: 0.1,
+                lambda: 5.0,
+                ..TrainConfig::default()
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_validate() {
+        for p in Preset::ALL {
+            assert_eq!(p.config().validate(), Ok(()), "{p:?}");
+        }
+        assert_eq!(Preset::Chapter1.config(), TrainConfig::default());
+        assert_eq!(Preset::Best.config().hidden, 100);
+    }
+}
