@@ -7,7 +7,7 @@ use crate::idx::{self, IdxError, MnistFiles};
 use crate::model::{self, ModelError, TrainingInfo};
 use crate::net;
 use crate::preset::Preset;
-use crate::train::{self, ConfigError, EpochReport, Splits, TrainConfig, TrainError};
+use crate::train::{self, ConfigError, EpochReport, Schedule, Splits, TrainConfig, TrainError};
 use clap::{Args, Parser, Subcommand};
 use digitnet_core::{Activation, Cost, Init};
 use std::path::PathBuf;
@@ -77,7 +77,13 @@ pub struct TrainArgs {
     /// L2 regularisation parameter lambda; 0 for none [default: 0].
     #[arg(long, allow_negative_numbers = true)]
     pub lambda: Option<f32>,
-    /// Seed for initialisation and shuffles [default: 20151130].
+    /// Learning-rate schedule over the epochs: constant or cosine (annealed towards 0) [default: constant].
+    #[arg(long, value_parser = parse_schedule)]
+    pub schedule: Option<Schedule>,
+    /// Move each training image by up to this many pixels (random per example and epoch), 0 to 4 [default: 0].
+    #[arg(long, allow_negative_numbers = true)]
+    pub shift: Option<u8>,
+    /// Seed for initialisation, shuffles and shifts [default: 20151130].
     #[arg(long)]
     pub seed: Option<u64>,
     /// Training images to use, from the start of the training set [default: 50000].
@@ -118,6 +124,8 @@ impl TrainArgs {
             activation: self.activation.unwrap_or(base.activation),
             cost: self.cost.unwrap_or(base.cost),
             init: self.init.unwrap_or(base.init),
+            schedule: self.schedule.unwrap_or(base.schedule),
+            shift: self.shift.unwrap_or(base.shift),
         }
     }
 }
@@ -145,6 +153,10 @@ fn parse_cost(v: &str) -> Result<Cost, String> {
 
 fn parse_init(v: &str) -> Result<Init, String> {
     parse_named("initialisation", v, Init::ALL, Init::name)
+}
+
+fn parse_schedule(v: &str) -> Result<Schedule, String> {
+    parse_named("schedule", v, Schedule::ALL, Schedule::name)
 }
 
 fn parse_preset(v: &str) -> Result<Preset, String> {
@@ -330,6 +342,8 @@ fn run_train(args: &TrainArgs) -> Result<(), CliError> {
         eta: config.eta,
         lambda: config.lambda,
         init: config.init,
+        schedule: config.schedule,
+        shift: config.shift,
         train_images: config.train_images,
         correct: last.map_or(0, |r| r.correct),
         total: last.map_or(0, |r| r.total),
@@ -368,6 +382,12 @@ pub fn describe_run(config: &TrainConfig, preset: Preset) -> String {
     ));
     if config.lambda != 0.0 {
         out.push_str(&format!(", lambda {}", config.lambda));
+    }
+    if config.schedule != Schedule::default() {
+        out.push_str(&format!(", {} schedule", config.schedule.name()));
+    }
+    if config.shift != 0 {
+        out.push_str(&format!(", shifts up to {} px", config.shift));
     }
     out.push_str(&format!(", seed {}", config.seed));
     if preset != Preset::Chapter1 {

@@ -518,6 +518,8 @@ mod tests {
             eta: 3.0,
             lambda: 0.0,
             init: digitnet_core::Init::Normal,
+            schedule: crate::train::Schedule::Constant,
+            shift: 0,
             train_images: 50_000,
             correct: 9512,
             total: 10_000,

@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod atomic;
+pub mod augment;
 pub mod cli;
 pub mod eval;
 pub mod export;

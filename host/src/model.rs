@@ -8,7 +8,8 @@
 //! network was trained ([`TrainingInfo`]).
 //!
 //! A setting at its chapter-1 value is left out — `activation` = `sigmoid`,
-//! `init` = `normal`, `lambda` = `0` — and a missing key reads as that value, so
+//! `init` = `normal`, `lambda` = `0`, `schedule` = `constant`, `shift` = `0` —
+//! and a missing key reads as that value, so
 //! a chapter-1 file reads the same whether it was written before these
 //! settings existed or after. (`cost` is written whenever training metadata
 //! is, as it always was, and otherwise only when it is not `quadratic`.)
@@ -33,7 +34,7 @@ use sha2::{Digest, Sha256};
 
 use crate::atomic::write_atomic;
 use crate::net::{AnyNet, IntoAny, WIDTHS};
-use crate::train::DigitNet;
+use crate::train::{DigitNet, Schedule};
 
 /// Value of the `format` metadata key in files written here.
 pub const FORMAT: &str = "digitnet";
@@ -65,6 +66,10 @@ pub struct TrainingInfo {
     pub lambda: f32,
     /// How the weights and biases were initialised.
     pub init: Init,
+    /// The learning-rate schedule.
+    pub schedule: Schedule,
+    /// The largest random translation of a training image, in pixels.
+    pub shift: u8,
     /// Number of training images used.
     pub train_images: usize,
     /// Test images classified correctly after the last epoch.
@@ -227,6 +232,12 @@ pub fn describe_training(info: &TrainingInfo) -> String {
     if info.init != Init::default() {
         out.push_str(&format!(", {} init", info.init.name()));
     }
+    if info.schedule != Schedule::default() {
+        out.push_str(&format!(", {} schedule", info.schedule.name()));
+    }
+    if info.shift != 0 {
+        out.push_str(&format!(", shifts up to {} px", info.shift));
+    }
     out.push_str(&format!(", {} training images", info.train_images));
     out
 }
@@ -266,6 +277,12 @@ fn metadata<const I: usize, const H: usize, const O: usize>(
         }
         if info.init != Init::default() {
             m.insert("init", info.init.name().to_owned());
+        }
+        if info.schedule != Schedule::default() {
+            m.insert("schedule", info.schedule.name().to_owned());
+        }
+        if info.shift != 0 {
+            m.insert("shift", info.shift.to_string());
         }
         m.insert("train_images", info.train_images.to_string());
         m.insert("test_correct", info.correct.to_string());
@@ -320,6 +337,8 @@ fn parse_info(m: &HashMap<String, String>) -> Option<TrainingInfo> {
         eta: get("eta")?.parse().ok()?,
         lambda: get("lambda").map_or(Some(0.0), |v| v.parse().ok())?,
         init: get("init").map_or(Some(Init::default()), Init::from_name)?,
+        schedule: get("schedule").map_or(Some(Schedule::default()), Schedule::from_name)?,
+        shift: get("shift").map_or(Some(0), |v| v.parse().ok())?,
         train_images: get("train_images")?.parse().ok()?,
         correct: get("test_correct")?.parse().ok()?,
         total: get("test_total")?.parse().ok()?,
@@ -612,6 +631,8 @@ mod tests {
             eta: 3.0,
             lambda: 0.0,
             init: Init::Normal,
+            schedule: Schedule::Constant,
+            shift: 0,
             train_images: 50_000,
             correct: 9512,
             total: 10_000,

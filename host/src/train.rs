@@ -1,6 +1,7 @@
 //! Nielsen's training loop: seeded shuffles, mini-batch SGD, evaluation per epoch.
 
-use crate::idx::{Dataset, PIXELS};
+use crate::augment;
+use crate::idx::{Dataset, Image, PIXELS};
 use crate::net::{AnyNet, IntoAny, WIDTHS};
 use digitnet_core::{Activation, Cost, Gradient, Init, Network, Step};
 use rand_core::RngCore;
@@ -39,6 +40,54 @@ pub struct TrainConfig {
     pub cost: Cost,
     /// How weights and biases start.
     pub init: Init,
+    /// How the learning rate changes from epoch to epoch.
+    pub schedule: Schedule,
+    /// Largest random translation of a training image, in pixels (0: none).
+    pub shift: u8,
+}
+
+/// How the learning rate changes over the epochs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Schedule {
+    /// `eta` in every epoch (the book's choice; the default).
+    #[default]
+    Constant,
+    /// Cosine annealing: `eta · ½ (1 + cos(π (e − 1) / E))` in epoch `e` of
+    /// `E`, from `eta` in the first epoch down towards 0 in the last, so the
+    /// final epochs take small steps that settle the weights.
+    Cosine,
+}
+
+impl Schedule {
+    /// Every schedule, in the order the command line lists them.
+    pub const ALL: [Schedule; 2] = [Schedule::Constant, Schedule::Cosine];
+
+    /// The name used on the command line and in model files.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Schedule::Constant => "constant",
+            Schedule::Cosine => "cosine",
+        }
+    }
+
+    /// The schedule called `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// The learning rate in epoch `epoch` (from 1) of `epochs`, starting from `eta`.
+    ///
+    /// Computed in `f64` with `libm::cos`, then rounded to `f32`, so every
+    /// machine gets the same bits.
+    pub fn eta(self, eta: f32, epoch: usize, epochs: usize) -> f32 {
+        match self {
+            Schedule::Constant => eta,
+            Schedule::Cosine => {
+                let t = epoch.saturating_sub(1) as f64 / epochs.max(1) as f64;
+                (f64::from(eta) * 0.5 * (1.0 + libm::cos(core::f64::consts::PI * t))) as f32
+            }
+        }
+    }
 }
 
 impl Default for TrainConfig {
@@ -56,6 +105,8 @@ impl Default for TrainConfig {
             activation: Activation::Sigmoid,
             cost: Cost::Quadratic,
             init: Init::Normal,
+            schedule: Schedule::Constant,
+            shift: 0,
         }
     }
 }
@@ -87,6 +138,9 @@ pub enum ConfigError {
     /// A hidden width the binary has no network type for.
     #[error("--hidden {0} is not supported; choose one of {list}", list = widths())]
     UnsupportedWidth(usize),
+    /// A translation too large to keep a digit in the field.
+    #[error("--shift must be at most {max}, got {0}", max = crate::augment::MAX_SHIFT)]
+    BadShift(u8),
     /// Zero training images: nothing would be trained.
     #[error("--train-images must be at least 1, got 0")]
     NoTrainImages,
@@ -135,6 +189,9 @@ impl TrainConfig {
         if !WIDTHS.contains(&self.hidden) {
             return Err(ConfigError::UnsupportedWidth(self.hidden));
         }
+        if self.shift > crate::augment::MAX_SHIFT {
+            return Err(ConfigError::BadShift(self.shift));
+        }
         if self.train_images == 0 {
             return Err(ConfigError::NoTrainImages);
         }
@@ -147,9 +204,11 @@ impl TrainConfig {
         Ok(())
     }
 
-    /// The update rule's settings: `eta`, `lambda` and `n` = the training-set size.
-    pub fn step(&self) -> Step {
-        Step::regularised(self.eta, self.lambda, self.train_images)
+    /// The update rule's settings in epoch `epoch` (from 1): the scheduled
+    /// `eta`, `lambda`, and `n` = the training-set size.
+    pub fn step(&self, epoch: usize) -> Step {
+        let eta = self.schedule.eta(self.eta, epoch, self.epochs);
+        Step::regularised(eta, self.lambda, self.train_images)
     }
 }
 
@@ -273,9 +332,12 @@ pub struct Splits<'a> {
 ///
 /// Each epoch shuffles the order of the first `train_images` images with
 /// `rng`, splits it into mini-batches of `batch_size` (the last one may be
-/// shorter), takes one SGD step per mini-batch, then evaluates on the test set
-/// (and the validation set, if given). `on_epoch` sees every report as it
-/// happens; its error stops training.
+/// shorter), takes one SGD step per mini-batch with the epoch's scheduled
+/// `eta`, then evaluates on the test set (and the validation set, if given).
+/// With `shift > 0` each example is first translated by an offset drawn from
+/// `rng` ([`augment::draw_offset`](crate::augment::draw_offset)), example by
+/// example in batch order, after the epoch's shuffle. `on_epoch` sees every
+/// report as it happens; its error stops training.
 pub fn sgd<const H: usize, R: RngCore>(
     net: &mut DigitNet<H>,
     rng: &mut R,
@@ -292,19 +354,28 @@ pub fn sgd<const H: usize, R: RngCore>(
         }
         .into());
     }
-    let step = config.step();
     let mut order: Vec<usize> = (0..config.train_images).collect();
     let mut nabla: Box<Gradient<PIXELS, H, CLASSES>> = Box::default();
+    let mut moved: Vec<Image> = Vec::new();
     let mut reports = Vec::with_capacity(config.epochs.min(1 << 16));
     for epoch in 1..=config.epochs {
         let start = Instant::now();
+        let step = config.step(epoch);
         digitnet_core::random::shuffle(rng, &mut order);
         for batch in order.chunks(config.batch_size) {
-            let examples = batch
-                .iter()
-                .filter_map(|&i| Some((train.images.get(i)?, *train.labels.get(i)?)));
-            net.update_mini_batch(examples, step, &mut nabla)
-                .map_err(|source| TrainError::Step { epoch, source })?;
+            let labels = batch.iter().filter_map(|&i| train.labels.get(i).copied());
+            let result = if config.shift == 0 {
+                let images = batch.iter().filter_map(|&i| train.images.get(i));
+                net.update_mini_batch(images.zip(labels), step, &mut nabla)
+            } else {
+                moved.clear();
+                for image in batch.iter().filter_map(|&i| train.images.get(i)) {
+                    let (dx, dy) = augment::draw_offset(rng, config.shift);
+                    moved.push(augment::translate(image, dx, dy));
+                }
+                net.update_mini_batch(moved.iter().zip(labels), step, &mut nabla)
+            };
+            result.map_err(|source| TrainError::Step { epoch, source })?;
         }
         let train_seconds = start.elapsed().as_secs_f64();
         if !net.is_finite() {
@@ -522,6 +593,84 @@ mod tests {
             ra.iter().map(|r| r.correct).collect::<Vec<_>>(),
             rb.iter().map(|r| r.correct).collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn cosine_schedule_by_hand() {
+        let s = Schedule::Cosine;
+        assert_eq!(s.eta(0.1, 1, 30), 0.1);
+        // Halfway (epoch 16 of 30: t = 1/2): cos(π/2) ≈ 0, so eta/2.
+        assert!((s.eta(0.1, 16, 30) - 0.05).abs() < 1e-8);
+        // Epoch 11 of 20: also halfway; epoch 21 of 20 would be the end, 0.
+        assert!((s.eta(2.0, 11, 20) - 1.0).abs() < 1e-7);
+        let last = s.eta(0.1, 30, 30);
+        assert!(last > 0.0 && last < 0.001, "{last}");
+        let etas: Vec<f32> = (1..=30).map(|e| s.eta(0.1, e, 30)).collect();
+        assert!(etas.windows(2).all(|w| w[1] < w[0]), "{etas:?}");
+        assert_eq!(Schedule::Constant.eta(0.1, 30, 30), 0.1);
+        for sched in Schedule::ALL {
+            assert_eq!(Schedule::from_name(sched.name()), Some(sched));
+        }
+        // The step of each epoch uses the scheduled eta.
+        let config = TrainConfig {
+            schedule: Schedule::Cosine,
+            epochs: 2,
+            eta: 1.0,
+            ..TrainConfig::default()
+        };
+        assert_eq!(config.step(1).eta, 1.0);
+        assert_eq!(config.step(2).eta, 0.5);
+    }
+
+    #[test]
+    fn shifted_training_is_seeded_and_differs() {
+        let train = synthetic(100);
+        let splits = Splits {
+            train: &train,
+            test: &train,
+            validation: None,
+        };
+        let config = |shift| TrainConfig {
+            epochs: 2,
+            train_images: 100,
+            hidden: 10,
+            shift,
+            ..TrainConfig::default()
+        };
+        let run = |c: &TrainConfig| run::<10>(splits, c, &mut |_| Ok(())).unwrap().0;
+        let (a, b, plain) = (run(&config(2)), run(&config(2)), run(&config(0)));
+        assert_eq!(a, b);
+        assert_ne!(a, plain);
+        // Shifted by the offsets drawn after each shuffle, in batch order: the
+        // same result as training on the translated images themselves.
+        let mut rng = seeded(config(2).seed);
+        let mut net: Box<DigitNet<10>> = Box::default();
+        net.init(&mut rng);
+        let mut nabla = Box::default();
+        let mut order: Vec<usize> = (0..100).collect();
+        for epoch in 1..=2 {
+            digitnet_core::random::shuffle(&mut rng, &mut order);
+            for batch in order.chunks(10) {
+                let moved: Vec<(Image, u8)> = batch
+                    .iter()
+                    .map(|&i| {
+                        let (dx, dy) = augment::draw_offset(&mut rng, 2);
+                        (
+                            augment::translate(&train.images[i], dx, dy),
+                            train.labels[i],
+                        )
+                    })
+                    .collect();
+                let step = config(2).step(epoch);
+                net.update_mini_batch(moved.iter().map(|(x, y)| (x, *y)), step, &mut nabla)
+                    .unwrap();
+            }
+        }
+        assert_eq!(net, a);
+        assert!(matches!(
+            config(5).validate(),
+            Err(ConfigError::BadShift(5))
+        ));
     }
 
     #[test]

@@ -280,6 +280,10 @@ fn chapter_3_flags_reach_the_model_file() {
         "1.5",
         "--eta",
         "0.2",
+        "--schedule",
+        "cosine",
+        "--shift",
+        "1",
         "--epochs",
         "2",
         "--train-images",
@@ -293,7 +297,7 @@ fn chapter_3_flags_reach_the_model_file() {
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
     assert!(
-        stdout.contains("[784, 16, 10] relu hidden layer, softmax output, log-likelihood cost, uniform init, 2 epochs, mini-batch 10, eta 0.2, lambda 1.5"),
+        stdout.contains("[784, 16, 10] relu hidden layer, softmax output, log-likelihood cost, uniform init, 2 epochs, mini-batch 10, eta 0.2, lambda 1.5, cosine schedule, shifts up to 1 px"),
         "{stdout}"
     );
     assert!(stdout.contains(", 10000 validation images"), "{stdout}");
@@ -307,6 +311,8 @@ fn chapter_3_flags_reach_the_model_file() {
         ("lambda", "1.5"),
         ("eta", "0.2"),
         ("validation_total", "10000"),
+        ("schedule", "cosine"),
+        ("shift", "1"),
     ] {
         assert_eq!(meta[key], want, "{key} in {meta:?}");
     }
@@ -389,7 +395,16 @@ fn full_batch_and_cross_entropy_scaled_train() {
 fn bad_chapter_3_flags_fail_clearly_and_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("never.safetensors");
-    let cases: [(&[&str], &str); 11] = [
+    let cases: [(&[&str], &str); 14] = [
+        (&["--shift", "5"], "--shift must be at most 4, got 5"),
+        (
+            &["--shift", "-1"],
+            "invalid value '-1' for '--shift <SHIFT>'",
+        ),
+        (
+            &["--schedule", "step"],
+            "unknown schedule; choose one of constant, cosine",
+        ),
         (
             &["--lambda", "-1"],
             "--lambda must be a finite number of at least 0, got -1",
