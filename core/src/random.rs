@@ -149,6 +149,110 @@ mod tests {
         assert_eq!(below(&mut rng, 1), 0);
     }
 
+    /// Returns the given outputs in turn (then zeros), to reach chosen branches.
+    struct Scripted<'a>(&'a [u64]);
+
+    impl RngCore for Scripted<'_> {
+        fn next_u32(&mut self) -> u32 {
+            self.next_u64() as u32
+        }
+        fn next_u64(&mut self) -> u64 {
+            let (first, rest) = self.0.split_first().unwrap_or((&0, &[]));
+            self.0 = rest;
+            *first
+        }
+        fn fill_bytes(&mut self, dest: &mut [u8]) {
+            dest.fill(0);
+        }
+        fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+            self.fill_bytes(dest);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn below_rejects_the_biased_zone_and_draws_again() {
+        // n = 3: 2^64 mod 3 = 1, so only a product whose low word is 0 is
+        // rejected: x = 0 gives m = 0 → rejected; the next draw decides.
+        let mut rng = Scripted(&[0, u64::MAX]);
+        assert_eq!(below(&mut rng, 3), 2);
+        assert!(rng.0.is_empty(), "both outputs used");
+        // n = 3·2^62: the threshold is 2^64 mod n = 2^62. x = 1 gives a low
+        // word of n ≥ 2^62: accepted at once, answer 0.
+        let n = 3u64 << 62;
+        let mut rng = Scripted(&[1, 7]);
+        assert_eq!(below(&mut rng, n), 0);
+        assert_eq!(rng.0, [7]);
+        // x = 0 (low word 0, under the threshold) is rejected, twice; then
+        // x = 2^64 − 1 gives the largest answer, n − 1.
+        let mut rng = Scripted(&[0, 0, u64::MAX]);
+        assert_eq!(below(&mut rng, n), n - 1);
+        assert!(rng.0.is_empty());
+    }
+
+    #[test]
+    fn below_is_unbiased_for_a_large_bound() {
+        // Without rejection, multiply-and-shift maps 2^64 inputs onto
+        // n = 3·2^62 outputs, a third of which get two inputs: the answers
+        // modulo 3 then split about 1/2, 1/4, 1/4 instead of thirds.
+        let n = 3u64 << 62;
+        let mut rng = seeded(11);
+        let mut counts = [0u32; 3];
+        for _ in 0..30_000 {
+            counts[(below(&mut rng, n) % 3) as usize] += 1;
+        }
+        assert!(
+            counts.iter().all(|&c| (9_400..10_600).contains(&c)),
+            "{counts:?}"
+        );
+    }
+
+    #[test]
+    fn shuffle_gives_every_order_equally_often() {
+        // All 6 orders of 3 items, each about 1/6 of the time (Sattolo's
+        // variant would give only the 2 cyclic ones).
+        let mut rng = seeded(12);
+        let mut counts = [0u32; 6];
+        let orders = [
+            [0, 1, 2],
+            [0, 2, 1],
+            [1, 0, 2],
+            [1, 2, 0],
+            [2, 0, 1],
+            [2, 1, 0],
+        ];
+        for _ in 0..12_000 {
+            let mut items = [0u8, 1, 2];
+            shuffle(&mut rng, &mut items);
+            let i = orders.iter().position(|o| *o == items).unwrap();
+            counts[i] += 1;
+        }
+        assert!(
+            counts.iter().all(|&c| (1_800..2_200).contains(&c)),
+            "{counts:?}"
+        );
+        // The first item stays in place about a third of the time.
+        let mut stayed = 0;
+        for _ in 0..3_000 {
+            let mut items = [0u8, 1, 2];
+            shuffle(&mut rng, &mut items);
+            stayed += u32::from(items[0] == 0);
+        }
+        assert!((900..1_100).contains(&stayed), "{stayed}");
+    }
+
+    #[test]
+    fn uniform_samples_stay_in_their_intervals() {
+        let mut rng = Scripted(&[0, u64::MAX, 0, u64::MAX]);
+        assert_eq!(uniform_open_closed(&mut rng), 1.0 / (1u64 << 53) as f64);
+        assert_eq!(uniform_open_closed(&mut rng), 1.0);
+        assert_eq!(uniform_closed_open(&mut rng), 0.0);
+        assert_eq!(
+            uniform_closed_open(&mut rng),
+            1.0 - 1.0 / (1u64 << 53) as f64
+        );
+    }
+
     #[test]
     fn shuffle_is_a_seeded_permutation() {
         let mut a: [u32; 50] = core::array::from_fn(|i| i as u32);
