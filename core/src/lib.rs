@@ -63,12 +63,14 @@
 
 pub mod activation;
 pub mod cost;
+pub mod device;
 pub mod error;
 pub mod gradient;
 pub mod init;
 pub mod input;
 pub mod layer;
 pub mod network;
+pub mod quant;
 pub mod random;
 pub mod step;
 

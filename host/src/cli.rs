@@ -2,7 +2,7 @@
 
 use crate::atomic::write_atomic;
 use crate::eval::Evaluation;
-use crate::export::{self, ExportError, ExportOptions};
+use crate::export::{self, ExportError, ExportOptions, Quantize};
 use crate::idx::{self, IdxError, MnistFiles};
 use crate::model::{self, ModelError, TrainingInfo};
 use crate::net;
@@ -160,6 +160,9 @@ pub struct EvalArgs {
     /// Folder holding the MNIST IDX files.
     #[arg(long, default_value = DEFAULT_DATA)]
     pub data: PathBuf,
+    /// Evaluate the int8 version of the model (`int8`), as `export --quantize int8` writes it.
+    #[arg(long, value_enum)]
+    pub quantize: Option<Quantize>,
 }
 
 /// Flags of `digitnet export`.
@@ -180,6 +183,9 @@ pub struct ExportArgs {
     /// Folder holding the MNIST IDX files (for the test digits).
     #[arg(long, default_value = DEFAULT_DATA)]
     pub data: PathBuf,
+    /// Write the int8 model instead (`int8`: model_int8.rs and samples_int8.rs).
+    #[arg(long, value_enum)]
+    pub quantize: Option<Quantize>,
 }
 
 /// Why a command failed.
@@ -345,6 +351,7 @@ fn run_train(args: &TrainArgs) -> Result<(), CliError> {
             samples: args.samples,
             check: false,
             data: args.data.clone(),
+            quantize: None,
         })?;
     }
     Ok(())
@@ -415,7 +422,20 @@ fn run_eval(args: &EvalArgs) -> Result<(), CliError> {
         test_set.len(),
         args.data.display()
     );
-    print!("{}", Evaluation::run_any(&loaded.net, &test_set));
+    let evaluation = match args.quantize {
+        None => Evaluation::run_any(&loaded.net, &test_set),
+        Some(Quantize::Int8) => {
+            let calibration = crate::int8::calibration_images(&files)?;
+            println!(
+                "quantized: int8 ({}), ReLU scales calibrated on the first {} training images",
+                digitnet_core::quant::ORDER,
+                calibration.len()
+            );
+            let predictions = crate::int8::predictions(&loaded.net, &calibration, &test_set);
+            Evaluation::from_predictions(&test_set, &predictions)
+        }
+    };
+    print!("{evaluation}");
     Ok(())
 }
 
@@ -425,6 +445,7 @@ fn run_export(args: &ExportArgs) -> Result<(), CliError> {
         data_dir: args.data.clone(),
         out_dir: args.out.clone(),
         samples: args.samples,
+        quantize: args.quantize,
     };
     let files = export::render(&opts)?;
     if args.check {
