@@ -28,7 +28,11 @@ fn main() {
     let no_fpu = target.starts_with("thumbv6m");
     let int8 = env::var_os("CARGO_FEATURE_INT8").is_some() || no_fpu;
 
-    let memory = if no_fpu { "memory-m0.x" } else { "memory-m4f.x" };
+    let memory = if no_fpu {
+        "memory-m0.x"
+    } else {
+        "memory-m4f.x"
+    };
     fs::copy(memory, out.join("memory.x")).expect("copy the memory map to OUT_DIR");
     println!("cargo:rustc-link-search={}", out.display());
     println!("cargo:rerun-if-changed=memory-m4f.x");
@@ -44,7 +48,10 @@ fn main() {
         .filter(|v| !v.is_empty())
         .map_or_else(|| PathBuf::from("src"), PathBuf::from);
     let names = if int8 {
-        [("model_int8.rs", "model.rs"), ("samples_int8.rs", "samples.rs")]
+        [
+            ("model_int8.rs", "model.rs"),
+            ("samples_int8.rs", "samples.rs"),
+        ]
     } else {
         [("model.rs", "model.rs"), ("samples.rs", "samples.rs")]
     };
@@ -52,7 +59,11 @@ fn main() {
         let from = sources.join(name);
         println!("cargo:rerun-if-changed={}", from.display());
         let text = fs::read_to_string(&from).unwrap_or_else(|e| {
-            let export = if int8 { "digitnet export --quantize int8" } else { "digitnet export" };
+            let export = if int8 {
+                "digitnet export --quantize int8"
+            } else {
+                "digitnet export"
+            };
             panic!("{}: {e} (run `{export}`)", from.display())
         });
         fs::write(out.join(copy), text).expect("write generated source to OUT_DIR");

@@ -144,23 +144,24 @@ impl<const I: usize, const H: usize, const O: usize> DeviceNet<I, H, O> {
     pub fn feedforward<const B: usize>(&self, pixels: &[u8; I]) -> [f32; O] {
         let mut sums = [0.0f32; H];
         self.hidden_sums::<B>(pixels, &mut sums);
-        self.finish(sums)
+        self.finish(&mut sums)
     }
 
     /// The rest of the forward pass from the hidden sums `Σ_k w_kj · p_k` (as
     /// [`DeviceNet::hidden_sums`] gives them): `z = sums / 255 + b`, the
-    /// hidden activations, the output layer and its activations.
+    /// hidden activations (in place of the sums), the output layer and its
+    /// activations.
     ///
     /// A firmware with a faster kernel for the sums calls this after it.
     #[inline]
-    pub fn finish(&self, sums: [f32; H]) -> [f32; O] {
-        let mut a = sums;
+    pub fn finish(&self, sums: &mut [f32; H]) -> [f32; O] {
+        let a = sums;
         for (z, b) in a.iter_mut().zip(&self.hidden_biases) {
             *z = *z / PIXEL_MAX + b;
         }
-        self.activation.apply_in_place(&mut a);
+        self.activation.apply_in_place(a);
         let mut z = [0.0f32; O];
-        for (row, x) in self.output_weights.iter().zip(&a) {
+        for (row, x) in self.output_weights.iter().zip(a.iter()) {
             if *x != 0.0 {
                 add_scaled(&mut z, row, *x);
             }
@@ -214,7 +215,12 @@ impl<const I: usize, const H: usize, const O: usize> Default for DeviceNet<I, H,
 
 /// Adds pixel `p`'s weights into block `block` of the running sums, if `p` is inked.
 #[inline(always)]
-fn add_pixel<const H: usize, const B: usize>(acc: &mut [f32; B], row: &[f32; H], block: usize, p: u8) {
+fn add_pixel<const H: usize, const B: usize>(
+    acc: &mut [f32; B],
+    row: &[f32; H],
+    block: usize,
+    p: u8,
+) {
     if p == 0 {
         return;
     }
@@ -248,7 +254,10 @@ mod tests {
         assert_eq!(block_for(1), 1);
         assert_eq!(block_for(17), 1);
         assert_eq!(block_for(0), 1);
-        assert_eq!([30, 16, 100, 64].map(|h| block_within(h, 10)), [10, 8, 10, 8]);
+        assert_eq!(
+            [30, 16, 100, 64].map(|h| block_within(h, 10)),
+            [10, 8, 10, 8]
+        );
         assert_eq!([30, 16, 100, 128].map(|h| block_within(h, 5)), [5, 4, 5, 4]);
     }
 
@@ -330,7 +339,10 @@ mod tests {
         dev.copy_from(&net);
         let x = [0u8, 0, 0, 0, 0, 9, 200];
         assert_eq!(bits(dev.feedforward::<2>(&x)), bits(plain(&net, &x)));
-        assert_eq!(dev.predict::<1>(&x), crate::network::argmax(&plain(&net, &x)));
+        assert_eq!(
+            dev.predict::<1>(&x),
+            crate::network::argmax(&plain(&net, &x))
+        );
     }
 
     #[test]

@@ -337,7 +337,9 @@ impl<const I: usize, const H: usize, const O: usize, const T: usize> QuantNet<I,
     /// The output activations as `f32`, for comparison with the `f32`
     /// network: the logits divided by 65536, then the sigmoid or softmax.
     pub fn outputs<const B: usize>(&self, pixels: &[u8; I]) -> [f32; O] {
-        let mut z = self.logits::<B>(pixels).map(|v| (f64::from(v) / LOGIT_ONE) as f32);
+        let mut z = self
+            .logits::<B>(pixels)
+            .map(|v| (f64::from(v) / LOGIT_ONE) as f32);
         self.cost.activate_output(&mut z);
         z
     }
@@ -571,6 +573,47 @@ mod tests {
                     assert!((a - b).abs() < 0.05, "{activation:?}: {f:?} vs {o:?}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn long_runs_of_ink_match_a_plain_sum() {
+        // 300 inked pixels: more than one list's worth (64).
+        let mut q: Box<QuantNet<300, 7, 1, 0>> = Box::default();
+        for (k, row) in q.hidden_weights.iter_mut().enumerate() {
+            for (j, w) in row.iter_mut().enumerate() {
+                *w = ((k * 7 + j * 13) % 255) as i8;
+            }
+        }
+        q.hidden_biases = [5, -6, 7, -8, 9, -10, 11];
+        let pixels: [u8; 300] =
+            core::array::from_fn(|k| if k % 37 == 5 { 0 } else { (k % 256) as u8 });
+        let mut want = q.hidden_biases;
+        for (k, p) in pixels.iter().enumerate() {
+            for (j, w) in want.iter_mut().enumerate() {
+                *w += i32::from(q.hidden_weights[k][j]) * i32::from(*p);
+            }
+        }
+        for_blocks(&q, &pixels, &want);
+    }
+
+    fn for_blocks<const I: usize, const H: usize>(
+        q: &QuantNet<I, H, 1, 0>,
+        pixels: &[u8; I],
+        want: &[i32; H],
+    ) {
+        let run = |b: usize| {
+            let mut sums = q.hidden_biases;
+            match b {
+                1 => q.hidden_sums::<1>(pixels, &mut sums),
+                3 => q.hidden_sums::<3>(pixels, &mut sums),
+                4 => q.hidden_sums::<4>(pixels, &mut sums),
+                _ => q.hidden_sums::<8>(pixels, &mut sums),
+            }
+            sums
+        };
+        for b in [1, 3, 4, 8] {
+            assert_eq!(&run(b), want, "block {b}");
         }
     }
 

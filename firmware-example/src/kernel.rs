@@ -166,28 +166,73 @@ macro_rules! kernel {
     };
 }
 
-kernel!(15, digitnet_columns_15, "s0-s14", "s16-s30", [
-    "vmla.f32 s0, s16, s31", "vmla.f32 s1, s17, s31", "vmla.f32 s2, s18, s31",
-    "vmla.f32 s3, s19, s31", "vmla.f32 s4, s20, s31", "vmla.f32 s5, s21, s31",
-    "vmla.f32 s6, s22, s31", "vmla.f32 s7, s23, s31", "vmla.f32 s8, s24, s31",
-    "vmla.f32 s9, s25, s31", "vmla.f32 s10, s26, s31", "vmla.f32 s11, s27, s31",
-    "vmla.f32 s12, s28, s31", "vmla.f32 s13, s29, s31", "vmla.f32 s14, s30, s31",
-]);
+kernel!(
+    15,
+    digitnet_columns_15,
+    "s0-s14",
+    "s16-s30",
+    [
+        "vmla.f32 s0, s16, s31",
+        "vmla.f32 s1, s17, s31",
+        "vmla.f32 s2, s18, s31",
+        "vmla.f32 s3, s19, s31",
+        "vmla.f32 s4, s20, s31",
+        "vmla.f32 s5, s21, s31",
+        "vmla.f32 s6, s22, s31",
+        "vmla.f32 s7, s23, s31",
+        "vmla.f32 s8, s24, s31",
+        "vmla.f32 s9, s25, s31",
+        "vmla.f32 s10, s26, s31",
+        "vmla.f32 s11, s27, s31",
+        "vmla.f32 s12, s28, s31",
+        "vmla.f32 s13, s29, s31",
+        "vmla.f32 s14, s30, s31",
+    ]
+);
 
-kernel!(10, digitnet_columns_10, "s0-s9", "s16-s25", [
-    "vmla.f32 s0, s16, s31", "vmla.f32 s1, s17, s31", "vmla.f32 s2, s18, s31",
-    "vmla.f32 s3, s19, s31", "vmla.f32 s4, s20, s31", "vmla.f32 s5, s21, s31",
-    "vmla.f32 s6, s22, s31", "vmla.f32 s7, s23, s31", "vmla.f32 s8, s24, s31",
-    "vmla.f32 s9, s25, s31",
-]);
+kernel!(
+    10,
+    digitnet_columns_10,
+    "s0-s9",
+    "s16-s25",
+    [
+        "vmla.f32 s0, s16, s31",
+        "vmla.f32 s1, s17, s31",
+        "vmla.f32 s2, s18, s31",
+        "vmla.f32 s3, s19, s31",
+        "vmla.f32 s4, s20, s31",
+        "vmla.f32 s5, s21, s31",
+        "vmla.f32 s6, s22, s31",
+        "vmla.f32 s7, s23, s31",
+        "vmla.f32 s8, s24, s31",
+        "vmla.f32 s9, s25, s31",
+    ]
+);
 
 // Sixteen sums leave fifteen registers for the weights: the last weight is
 // loaded on its own, into a register whose weight has been used.
-kernel!(16, digitnet_columns_16, "s0-s15", "s16-s30", [
-    "vmla.f32 s0, s16, s31", "vmla.f32 s1, s17, s31", "vmla.f32 s2, s18, s31",
-    "vmla.f32 s3, s19, s31", "vmla.f32 s4, s20, s31", "vmla.f32 s5, s21, s31",
-    "vmla.f32 s6, s22, s31", "vmla.f32 s7, s23, s31", "vmla.f32 s8, s24, s31",
-    "vmla.f32 s9, s25, s31", "vmla.f32 s10, s26, s31", "vmla.f32 s11, s27, s31",
-    "vmla.f32 s12, s28, s31", "vmla.f32 s13, s29, s31", "vmla.f32 s14, s30, s31",
-    "vldr s16, [r12, #60]", "vmla.f32 s15, s16, s31",
-]);
+kernel!(
+    16,
+    digitnet_columns_16,
+    "s0-s15",
+    "s16-s30",
+    [
+        "vmla.f32 s0, s16, s31",
+        "vmla.f32 s1, s17, s31",
+        "vmla.f32 s2, s18, s31",
+        "vmla.f32 s3, s19, s31",
+        "vmla.f32 s4, s20, s31",
+        "vmla.f32 s5, s21, s31",
+        "vmla.f32 s6, s22, s31",
+        "vmla.f32 s7, s23, s31",
+        "vmla.f32 s8, s24, s31",
+        "vmla.f32 s9, s25, s31",
+        "vmla.f32 s10, s26, s31",
+        "vmla.f32 s11, s27, s31",
+        "vmla.f32 s12, s28, s31",
+        "vmla.f32 s13, s29, s31",
+        "vmla.f32 s14, s30, s31",
+        "vldr s16, [r12, #60]",
+        "vmla.f32 s15, s16, s31",
+    ]
+);

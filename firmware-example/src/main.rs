@@ -39,8 +39,9 @@ use cortex_m_semihosting::{debug, hprintln};
 use model::{DESCRIPTION, HIDDEN, MODEL, ORDER};
 use samples::{COUNT, EXPECTED, IMAGES, INDICES, LABELS};
 
-/// The stack one inference may use, in bytes.
-const STACK_LIMIT: usize = 1024;
+/// The stack one inference may use, in bytes: 1 KiB for up to 30 hidden
+/// neurons, and 8 bytes more for each one beyond (their sums and activations).
+const STACK_LIMIT: usize = 1024 + 8 * HIDDEN.saturating_sub(30);
 
 /// The `f32` network: outputs as bit patterns.
 #[cfg(not(digitnet_int8))]
@@ -65,7 +66,7 @@ mod variant {
         {
             let mut sums = [0.0f32; HIDDEN];
             crate::kernel::hidden_sums::<784, HIDDEN, 10, BLOCK>(&MODEL, image, &mut sums);
-            MODEL.finish(sums)
+            MODEL.finish(&mut sums)
         }
         #[cfg(not(target_abi = "eabihf"))]
         {
@@ -93,7 +94,6 @@ mod variant {
     pub fn predicted(out: &Output) -> usize {
         digitnet_core::network::argmax(out)
     }
-
 }
 
 /// The int8 network: outputs are the logits `z · 65536`.
@@ -139,7 +139,6 @@ mod variant {
         }
         best
     }
-
 }
 
 #[entry]

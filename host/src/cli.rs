@@ -423,7 +423,17 @@ fn run_eval(args: &EvalArgs) -> Result<(), CliError> {
         args.data.display()
     );
     let evaluation = match args.quantize {
-        None => Evaluation::run_any(&loaded.net, &test_set),
+        None => {
+            let device = export::device_predictions(&loaded.net, &test_set);
+            let device = Evaluation::from_predictions(&test_set, &device);
+            println!(
+                "on the device (f32, order {}): {} / {} correct",
+                digitnet_core::device::ORDER,
+                device.correct(),
+                device.total()
+            );
+            Evaluation::run_any(&loaded.net, &test_set)
+        }
         Some(Quantize::Int8) => {
             let calibration = crate::int8::calibration_images(&files)?;
             println!(

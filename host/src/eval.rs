@@ -130,7 +130,10 @@ mod tests {
         };
         let e = Evaluation::run(&net, &data);
         assert_eq!(Evaluation::from_predictions(&data, &[3, 3, 3, 3]), e);
-        assert_eq!(Evaluation::from_predictions(&data, &[3, 3, 1, 9]).correct(), 4);
+        assert_eq!(
+            Evaluation::from_predictions(&data, &[3, 3, 1, 9]).correct(),
+            4
+        );
         assert_eq!(e.correct(), 2);
         assert_eq!(e.total(), 4);
         assert_eq!(e.confusion[3][3], 2);

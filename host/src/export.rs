@@ -324,6 +324,21 @@ pub fn collect_samples<const H: usize, const O: usize>(
         .collect()
 }
 
+/// The digit the device's `f32` network ([`DeviceNet`], order
+/// [`device::ORDER`]) predicts for every image of `data`.
+pub fn device_predictions(net: &crate::net::AnyNet, data: &Dataset) -> Vec<usize> {
+    crate::with_net!(net, n => {
+        let mut dev: Box<DeviceNet<PIXELS, _, 10>> = Box::default();
+        dev.copy_from(n);
+        data.images.iter().map(|x| predict_device(&dev, x)).collect()
+    })
+}
+
+/// One image through the device's `f32` network.
+fn predict_device<const H: usize>(dev: &DeviceNet<PIXELS, H, 10>, image: &Image) -> usize {
+    dev.predict::<H>(image)
+}
+
 /// The samples at `indices` of `test`, with the int8 network's logits on
 /// their pixels ([`QuantNet::logits`], order [`quant::ORDER`]).
 pub fn collect_samples_int8<const H: usize, const O: usize, const T: usize>(
@@ -398,7 +413,11 @@ fn push_array<T: Display>(out: &mut String, items: &[T], per_line: usize, indent
 
 /// Appends `[[f32; N]; M]` as nested array literals, one row per `row_label(k)`
 /// comment, indented by 4.
-fn push_rows<const N: usize>(out: &mut String, rows: &[[f32; N]], row_label: impl Fn(usize) -> String) {
+fn push_rows<const N: usize>(
+    out: &mut String,
+    rows: &[[f32; N]],
+    row_label: impl Fn(usize) -> String,
+) {
     out.push_str("    [\n");
     for (k, row) in rows.iter().enumerate() {
         let values: Vec<String> = row.iter().map(|&v| format_f32(v)).collect();
@@ -444,7 +463,9 @@ pub fn render_model<const I: usize, const H: usize, const O: usize>(
         "// Device layout, order = \"{}\": both layers input-stationary, w[k][j] = weight from input k into neuron j.\n",
         device::ORDER
     ));
-    out.push_str("use digitnet_core::device::DeviceNet;\nuse digitnet_core::{Activation, Cost};\n\n");
+    out.push_str(
+        "use digitnet_core::device::DeviceNet;\nuse digitnet_core::{Activation, Cost};\n\n",
+    );
     out.push_str(&format!(
         "/// What the network is, for the firmware's report.\npub const DESCRIPTION: &str = \"[{I}, {H}, {O}] {}\";\n",
         describe_neurons(net.activation, net.cost)
@@ -463,11 +484,15 @@ pub fn render_model<const I: usize, const H: usize, const O: usize>(
     out.push_str(&format!(
         "pub static MODEL: DeviceNet<{I}, {H}, {O}> = DeviceNet::new(\n"
     ));
-    out.push_str(&format!("    // hidden weights: {I} rows (one per pixel k) of {H}\n"));
+    out.push_str(&format!(
+        "    // hidden weights: {I} rows (one per pixel k) of {H}\n"
+    ));
     push_rows(&mut out, &dev.hidden_weights, |k| format!("pixel {k}"));
     out.push_str("    // hidden biases\n");
     push_values(&mut out, &dev.hidden_biases);
-    out.push_str(&format!("    // output weights: {H} rows (one per hidden neuron k) of {O}\n"));
+    out.push_str(&format!(
+        "    // output weights: {H} rows (one per hidden neuron k) of {O}\n"
+    ));
     push_rows(&mut out, &dev.output_weights, |k| format!("hidden {k}"));
     out.push_str("    // output biases\n");
     push_values(&mut out, &dev.output_biases);
@@ -553,23 +578,39 @@ pub fn render_model_int8<const I: usize, const H: usize, const O: usize>(
     out.push_str(&format!(
         "/// Hidden neurons.\npub const HIDDEN: usize = {H};\n\n"
     ));
-    out.push_str("/// The int8 network, in flash.\n#[rustfmt::skip]\n#[allow(clippy::unreadable_literal)]\n");
+    out.push_str(
+        "/// The int8 network, in flash.\n#[rustfmt::skip]\n#[allow(clippy::unreadable_literal)]\n",
+    );
     out.push_str(&format!(
         "pub static MODEL: QuantNet<{I}, {H}, {O}, {table_len}> = QuantNet::new(\n"
     ));
-    out.push_str(&format!("    // hidden weights: {I} rows (one per pixel k) of {H}\n"));
-    push_int_rows(&mut out, &net.hidden_weights, INTS_PER_LINE_INT8, |k| format!("pixel {k}"));
+    out.push_str(&format!(
+        "    // hidden weights: {I} rows (one per pixel k) of {H}\n"
+    ));
+    push_int_rows(&mut out, &net.hidden_weights, INTS_PER_LINE_INT8, |k| {
+        format!("pixel {k}")
+    });
     out.push_str("    // hidden biases (on the scale of the sums)\n    ");
     push_array(&mut out, &net.hidden_biases, INTS_PER_LINE_INT8, 8);
     out.push_str(",\n    // hidden requantisation: sum → ");
-    out.push_str(if sigmoid { "table index − 512 (z · 64)" } else { "activation (z / r_j)" });
+    out.push_str(if sigmoid {
+        "table index − 512 (z · 64)"
+    } else {
+        "activation (z / r_j)"
+    });
     out.push_str(": multipliers m_j, then the shift\n");
     push_requant(&mut out, &net.hidden_multipliers, net.hidden_shift);
-    out.push_str(&format!("    // output weights: {H} rows (one per hidden neuron k) of {O}\n"));
-    push_int_rows(&mut out, &net.output_weights, INTS_PER_LINE_INT8, |k| format!("hidden {k}"));
+    out.push_str(&format!(
+        "    // output weights: {H} rows (one per hidden neuron k) of {O}\n"
+    ));
+    push_int_rows(&mut out, &net.output_weights, INTS_PER_LINE_INT8, |k| {
+        format!("hidden {k}")
+    });
     out.push_str("    // output biases\n    ");
     push_array(&mut out, &net.output_biases, INTS_PER_LINE_INT8, 8);
-    out.push_str(",\n    // output requantisation: sum → logit z · 65536: multipliers m_j, then the shift\n");
+    out.push_str(
+        ",\n    // output requantisation: sum → logit z · 65536: multipliers m_j, then the shift\n",
+    );
     push_requant(&mut out, &net.output_multipliers, net.output_shift);
     out.push_str("    // sigmoid table\n    ");
     let table: &[u8] = if sigmoid { &net.sigmoid_table } else { &[] };
@@ -653,7 +694,10 @@ pub fn render_samples<T: Expected, const O: usize>(
         "/// The host's {O} outputs for each sample ({}).\n#[rustfmt::skip]\n#[allow(clippy::unreadable_literal)]\n",
         T::WHAT.trim_start_matches("the host's ")
     ));
-    out.push_str(&format!("pub static EXPECTED: [[{}; {O}]; COUNT] = [\n", T::TYPE));
+    out.push_str(&format!(
+        "pub static EXPECTED: [[{}; {O}]; COUNT] = [\n",
+        T::TYPE
+    ));
     for s in samples {
         let bits: Vec<String> = s.expected.iter().map(Expected::literal).collect();
         out.push_str("    ");
@@ -764,13 +808,23 @@ mod tests {
             lines[0],
             "// @generated by `digitnet export` from models/tiny.safetensors (sha256 ab12) — do not edit."
         );
-        assert!(lines[1].starts_with("// [2, 2, 2] sigmoid network, quadratic cost; trained with seed 7, 30 epochs"), "{}", lines[1]);
+        assert!(
+            lines[1].starts_with(
+                "// [2, 2, 2] sigmoid network, quadratic cost; trained with seed 7, 30 epochs"
+            ),
+            "{}",
+            lines[1]
+        );
         assert!(
             lines[1].ends_with("test accuracy 95.12% (9512/10000)."),
             "{}",
             lines[1]
         );
-        assert!(lines[2].starts_with("// Device layout, order = \"pixel-major-v1\""), "{}", lines[2]);
+        assert!(
+            lines[2].starts_with("// Device layout, order = \"pixel-major-v1\""),
+            "{}",
+            lines[2]
+        );
         assert_eq!(lines[3], "use digitnet_core::device::DeviceNet;");
         assert!(text.contains("pub const ORDER: &str = \"pixel-major-v1\";\n"));
         assert!(text.contains("pub const HIDDEN: usize = 2;\n"));
@@ -816,7 +870,10 @@ mod tests {
         for activation in Activation::ALL {
             let mut net: Box<Network<784, 10, 10>> =
                 Box::new(Network::zeroed().with_neurons(activation, Cost::CrossEntropy));
-            net.init_with(digitnet_core::Init::Scaled, &mut digitnet_core::random::seeded(4));
+            net.init_with(
+                digitnet_core::Init::Scaled,
+                &mut digitnet_core::random::seeded(4),
+            );
             let calibration = vec![[9u8; 784]; 3];
             let q = crate::int8::quantize(&net, &calibration);
             let text = render_model_int8(&q, "m.safetensors", "00", None, "the calibration images");
@@ -828,7 +885,10 @@ mod tests {
             assert!(text.contains(&format!(
                 "pub static MODEL: QuantNet<784, 10, 10, {table_len}> = QuantNet::new(\n"
             )));
-            assert_eq!(text.contains("calibrated on the calibration images"), !sigmoid);
+            assert_eq!(
+                text.contains("calibrated on the calibration images"),
+                !sigmoid
+            );
             let mut want: Vec<i64> = Vec::new();
             want.extend(q.hidden_weights.iter().flatten().map(|&v| i64::from(v)));
             want.extend(q.hidden_biases.iter().map(|&v| i64::from(v)));
@@ -988,7 +1048,11 @@ mod tests {
         let mut dev: Box<DeviceNet<784, 3, 10>> = Box::default();
         dev.copy_from(&net);
         assert_eq!(samples[3].expected, dev.feedforward::<1>(&test.images[3]));
-        for (d, t) in samples[3].expected.iter().zip(net.feedforward(&test.images[3])) {
+        for (d, t) in samples[3]
+            .expected
+            .iter()
+            .zip(net.feedforward(&test.images[3]))
+        {
             assert!((d - t).abs() < 1e-5, "{d} vs {t}");
         }
         let text = render_samples(
@@ -1111,9 +1175,15 @@ mod tests {
         .unwrap();
         assert_eq!(int8[0].path, opts.out_dir.join("model_int8.rs"));
         assert_eq!(int8[1].path, opts.out_dir.join("samples_int8.rs"));
-        assert!(int8[0].contents.contains("pub static MODEL: QuantNet<784, 30, 10, 1024> = QuantNet::new(\n"));
-        assert!(int8[1].contents.contains("pub static EXPECTED: [[i32; 10]; COUNT] = [\n"));
-        assert!(int8[1].contents.contains("the host's int8 logits (z · 65536) as i32."));
+        assert!(int8[0]
+            .contents
+            .contains("pub static MODEL: QuantNet<784, 30, 10, 1024> = QuantNet::new(\n"));
+        assert!(int8[1]
+            .contents
+            .contains("pub static EXPECTED: [[i32; 10]; COUNT] = [\n"));
+        assert!(int8[1]
+            .contents
+            .contains("the host's int8 logits (z · 65536) as i32."));
 
         // Wrong sample counts.
         for samples in [0, MAX_SAMPLES + 1, 101] {
