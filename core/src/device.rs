@@ -53,7 +53,7 @@ pub const fn block_for(h: usize) -> usize {
 /// size for a processor that keeps `max` sums in registers.
 pub const fn block_within(h: usize, max: usize) -> usize {
     let mut b = if h < max { h } else { max };
-    while b > 1 && h % b != 0 {
+    while b > 1 && !h.is_multiple_of(b) {
         b -= 1;
     }
     if b == 0 {
@@ -186,7 +186,7 @@ impl<const I: usize, const H: usize, const O: usize> DeviceNet<I, H, O> {
     /// compiler keeps in registers for the whole pass.
     #[inline]
     pub fn hidden_sums<const B: usize>(&self, pixels: &[u8; I], sums: &mut [f32; H]) {
-        const { assert!(B > 0 && H % B == 0, "the block size must divide H") };
+        const { assert!(B > 0 && H.is_multiple_of(B), "the block size must divide H") };
         let (quads, rest) = pixels.as_chunks::<4>();
         let (w_quads, w_rest) = self.hidden_weights.as_chunks::<4>();
         for (block, out) in sums.as_chunks_mut::<B>().0.iter_mut().enumerate() {
@@ -262,6 +262,7 @@ mod tests {
     }
 
     /// The same sums written out plainly: every pixel, one neuron at a time.
+    #[allow(clippy::needless_range_loop)]
     fn plain<const I: usize, const H: usize, const O: usize>(
         net: &Network<I, H, O>,
         pixels: &[u8; I],

@@ -57,7 +57,7 @@ pub fn hidden_sums<const I: usize, const H: usize, const O: usize, const B: usiz
 ) where
     [f32; B]: Columns,
 {
-    const { assert!(B > 0 && H % B == 0 && I * H * 4 <= u32::MAX as usize) };
+    const { assert!(B > 0 && H.is_multiple_of(B) && I * H * 4 <= u32::MAX as usize) };
     sums.fill(0.0);
     let mut list = MaybeUninit::<[Inked; LIST]>::uninit();
     let first = list.as_mut_ptr().cast::<Inked>();

@@ -341,10 +341,35 @@ fn chapter_3_flags_reach_the_model_file() {
     assert!(export.status.success(), "{}", text(&export.stderr));
     let model_rs = std::fs::read_to_string(fw.join("model.rs")).unwrap();
     assert!(
-        model_rs.contains("pub static MODEL: Network<784, 16, 10> = Network::new("),
+        model_rs.contains("pub static MODEL: DeviceNet<784, 16, 10> = DeviceNet::new("),
         "{model_rs:.600}"
     );
-    assert!(model_rs.contains(".with_neurons(Activation::Relu, Cost::LogLikelihood);"));
+    assert!(model_rs.ends_with("    Activation::Relu,\n    Cost::LogLikelihood,\n);\n"));
+
+    // The int8 export and evaluation of the same model.
+    let export = digitnet(&[
+        "export",
+        "--model",
+        s(&model),
+        "--out",
+        s(&fw),
+        "--quantize",
+        "int8",
+    ]);
+    assert!(export.status.success(), "{}", text(&export.stderr));
+    let model_rs = std::fs::read_to_string(fw.join("model_int8.rs")).unwrap();
+    assert!(
+        model_rs.contains("pub static MODEL: QuantNet<784, 16, 10, 0> = QuantNet::new("),
+        "{model_rs:.600}"
+    );
+    let eval = digitnet(&["eval", "--model", s(&model), "--quantize", "int8"]);
+    let report = text(&eval.stdout);
+    assert!(eval.status.success(), "{}", text(&eval.stderr));
+    assert!(
+        report.contains("quantized: int8 (int8-pixel-major-v1)"),
+        "{report}"
+    );
+    assert!(report.contains("accuracy: "), "{report}");
 }
 
 /// Full-batch gradient descent: one step per epoch over the whole training set.
@@ -470,4 +495,23 @@ fn preset_best_with_overrides() {
     assert_eq!(meta["epochs"], "1", "the flag wins");
     assert_eq!(meta["train_images"], "2000");
     assert_eq!(meta["layers"], "784,100,10", "the preset's width");
+}
+
+#[test]
+fn bad_quantize_flag_fails_clearly_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = [
+        digitnet(&["eval", "--quantize", "int4"]),
+        digitnet(&["export", "--quantize", "int4", "--out", s(dir.path())]),
+    ];
+    for out in runs {
+        let stderr = text(&out.stderr);
+        assert!(!out.status.success(), "--quantize int4 succeeded");
+        assert!(
+            stderr.contains("invalid value 'int4' for '--quantize <QUANTIZE>'")
+                && stderr.contains("int8"),
+            "{stderr}"
+        );
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
