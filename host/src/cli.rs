@@ -92,7 +92,7 @@ pub struct TrainArgs {
     /// Also write one JSON object per epoch to this file.
     #[arg(long)]
     pub metrics: Option<PathBuf>,
-    /// Then export the model to the firmware's sources (see `digitnet export`).
+    /// Then export the model to the firmware's sources, f32 and int8 (see `digitnet export`).
     #[arg(long)]
     pub export: bool,
     /// Folder for the exported sources, with --export.
@@ -345,14 +345,17 @@ fn run_train(args: &TrainArgs) -> Result<(), CliError> {
     println!("model: {}", args.out.display());
 
     if args.export {
-        run_export(&ExportArgs {
-            model: args.out.clone(),
-            out: args.export_dir.clone(),
-            samples: args.samples,
-            check: false,
-            data: args.data.clone(),
-            quantize: None,
-        })?;
+        // The f32 firmware's sources, then the int8 ones.
+        for quantize in [None, Some(Quantize::Int8)] {
+            run_export(&ExportArgs {
+                model: args.out.clone(),
+                out: args.export_dir.clone(),
+                samples: args.samples,
+                check: false,
+                data: args.data.clone(),
+                quantize,
+            })?;
+        }
     }
     Ok(())
 }
