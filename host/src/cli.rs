@@ -218,12 +218,14 @@ pub enum CliError {
     },
     /// `export --check` found generated files that differ from the model.
     #[error(
-        "stale generated files (run `digitnet export` to refresh): {}",
+        "stale generated files (run `{command}` to refresh): {}",
         list(paths)
     )]
     Stale {
         /// The files that differ or are missing.
         paths: Vec<PathBuf>,
+        /// The command that refreshes them.
+        command: &'static str,
     },
 }
 
@@ -464,7 +466,14 @@ fn run_export(args: &ExportArgs) -> Result<(), CliError> {
     if args.check {
         let stale = export::stale(&files)?;
         if !stale.is_empty() {
-            return Err(CliError::Stale { paths: stale });
+            let command = match args.quantize {
+                None => "digitnet export",
+                Some(Quantize::Int8) => "digitnet export --quantize int8",
+            };
+            return Err(CliError::Stale {
+                paths: stale,
+                command,
+            });
         }
         for f in &files {
             println!("up to date: {}", f.path.display());
