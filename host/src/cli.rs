@@ -217,10 +217,7 @@ pub enum CliError {
         source: std::io::Error,
     },
     /// `export --check` found generated files that differ from the model.
-    #[error(
-        "stale generated files (run `{command}` to refresh): {}",
-        list(paths)
-    )]
+    #[error("stale generated files (run `{command}` to refresh): {}", list(paths))]
     Stale {
         /// The files that differ or are missing.
         paths: Vec<PathBuf>,
