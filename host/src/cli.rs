@@ -443,6 +443,12 @@ fn run_eval(args: &EvalArgs) -> Result<(), CliError> {
                 digitnet_core::quant::ORDER,
                 calibration.len()
             );
+            let f32_eval = Evaluation::run_any(&loaded.net, &test_set);
+            println!(
+                "the f32 network it comes from: {} / {} correct",
+                f32_eval.correct(),
+                f32_eval.total()
+            );
             let predictions = crate::int8::predictions(&loaded.net, &calibration, &test_set);
             Evaluation::from_predictions(&test_set, &predictions)
         }

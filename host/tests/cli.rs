@@ -385,6 +385,12 @@ fn chapter_3_flags_reach_the_model_file() {
         report.contains("quantized: int8 (int8-pixel-major-v1)"),
         "{report}"
     );
+    assert!(
+        report.contains(&format!(
+            "the f32 network it comes from: {correct} / 10000 correct"
+        )),
+        "{report}"
+    );
     assert!(report.contains("accuracy: "), "{report}");
 }
 
