@@ -10,6 +10,11 @@
 //! forward pass, backpropagation and the SGD update on a desktop and on a
 //! microcontroller, in the same order, so both give bit-identical results.
 //!
+//! Two modules hold the network as a microcontroller runs it: [`device`] (the
+//! `f32` network with its hidden weights stored pixel-major, summed in the
+//! order the device uses) and [`quant`] (an int8 network with per-neuron
+//! scales, integer requantisation and a table sigmoid).
+//!
 //! Notation follows the book: `w` weights, `b` biases, `z = w·a + b` the weighted
 //! input, `a = σ(z)` the activation, `delta` the error `∂C/∂z`, `nabla_w` and
 //! `nabla_b` the gradient of the cost `C`, `eta` the learning rate.
@@ -63,12 +68,14 @@
 
 pub mod activation;
 pub mod cost;
+pub mod device;
 pub mod error;
 pub mod gradient;
 pub mod init;
 pub mod input;
 pub mod layer;
 pub mod network;
+pub mod quant;
 pub mod random;
 pub mod step;
 

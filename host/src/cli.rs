@@ -2,7 +2,7 @@
 
 use crate::atomic::write_atomic;
 use crate::eval::Evaluation;
-use crate::export::{self, ExportError, ExportOptions};
+use crate::export::{self, ExportError, ExportOptions, Quantize};
 use crate::idx::{self, IdxError, MnistFiles};
 use crate::model::{self, ModelError, TrainingInfo};
 use crate::net;
@@ -98,7 +98,7 @@ pub struct TrainArgs {
     /// Also write one JSON object per epoch to this file.
     #[arg(long)]
     pub metrics: Option<PathBuf>,
-    /// Then export the model to the firmware's sources (see `digitnet export`).
+    /// Then export the model to the firmware's sources, f32 and int8 (see `digitnet export`).
     #[arg(long)]
     pub export: bool,
     /// Folder for the exported sources, with --export.
@@ -172,6 +172,9 @@ pub struct EvalArgs {
     /// Folder holding the MNIST IDX files.
     #[arg(long, default_value = DEFAULT_DATA)]
     pub data: PathBuf,
+    /// Evaluate the int8 version of the model (`int8`), as `export --quantize int8` writes it.
+    #[arg(long, value_enum)]
+    pub quantize: Option<Quantize>,
 }
 
 /// Flags of `digitnet export`.
@@ -192,6 +195,9 @@ pub struct ExportArgs {
     /// Folder holding the MNIST IDX files (for the test digits).
     #[arg(long, default_value = DEFAULT_DATA)]
     pub data: PathBuf,
+    /// Write the int8 model instead (`int8`: model_int8.rs and samples_int8.rs).
+    #[arg(long, value_enum)]
+    pub quantize: Option<Quantize>,
 }
 
 /// Why a command failed.
@@ -223,13 +229,12 @@ pub enum CliError {
         source: std::io::Error,
     },
     /// `export --check` found generated files that differ from the model.
-    #[error(
-        "stale generated files (run `digitnet export` to refresh): {}",
-        list(paths)
-    )]
+    #[error("stale generated files (run `{command}` to refresh): {}", list(paths))]
     Stale {
         /// The files that differ or are missing.
         paths: Vec<PathBuf>,
+        /// The command that refreshes them.
+        command: &'static str,
     },
 }
 
@@ -353,13 +358,17 @@ fn run_train(args: &TrainArgs) -> Result<(), CliError> {
     println!("model: {}", args.out.display());
 
     if args.export {
-        run_export(&ExportArgs {
-            model: args.out.clone(),
-            out: args.export_dir.clone(),
-            samples: args.samples,
-            check: false,
-            data: args.data.clone(),
-        })?;
+        // The f32 firmware's sources, then the int8 ones.
+        for quantize in [None, Some(Quantize::Int8)] {
+            run_export(&ExportArgs {
+                model: args.out.clone(),
+                out: args.export_dir.clone(),
+                samples: args.samples,
+                check: false,
+                data: args.data.clone(),
+                quantize,
+            })?;
+        }
     }
     Ok(())
 }
@@ -435,7 +444,36 @@ fn run_eval(args: &EvalArgs) -> Result<(), CliError> {
         test_set.len(),
         args.data.display()
     );
-    print!("{}", Evaluation::run_any(&loaded.net, &test_set));
+    let evaluation = match args.quantize {
+        None => {
+            let device = export::device_predictions(&loaded.net, &test_set);
+            let device = Evaluation::from_predictions(&test_set, &device);
+            println!(
+                "on the device (f32, order {}): {} / {} correct",
+                digitnet_core::device::ORDER,
+                device.correct(),
+                device.total()
+            );
+            Evaluation::run_any(&loaded.net, &test_set)
+        }
+        Some(Quantize::Int8) => {
+            let calibration = crate::int8::calibration_images(&files)?;
+            println!(
+                "quantized: int8 ({}), ReLU scales calibrated on the first {} training images",
+                digitnet_core::quant::ORDER,
+                calibration.len()
+            );
+            let f32_eval = Evaluation::run_any(&loaded.net, &test_set);
+            println!(
+                "the f32 network it comes from: {} / {} correct",
+                f32_eval.correct(),
+                f32_eval.total()
+            );
+            let predictions = crate::int8::predictions(&loaded.net, &calibration, &test_set);
+            Evaluation::from_predictions(&test_set, &predictions)
+        }
+    };
+    print!("{evaluation}");
     Ok(())
 }
 
@@ -445,12 +483,20 @@ fn run_export(args: &ExportArgs) -> Result<(), CliError> {
         data_dir: args.data.clone(),
         out_dir: args.out.clone(),
         samples: args.samples,
+        quantize: args.quantize,
     };
     let files = export::render(&opts)?;
     if args.check {
         let stale = export::stale(&files)?;
         if !stale.is_empty() {
-            return Err(CliError::Stale { paths: stale });
+            let command = match args.quantize {
+                None => "digitnet export",
+                Some(Quantize::Int8) => "digitnet export --quantize int8",
+            };
+            return Err(CliError::Stale {
+                paths: stale,
+                command,
+            });
         }
         for f in &files {
             println!("up to date: {}", f.path.display());

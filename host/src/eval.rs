@@ -27,6 +27,20 @@ impl Evaluation {
         Self { confusion }
     }
 
+    /// The evaluation of `predictions`, one predicted digit per image of `data`.
+    pub fn from_predictions(data: &Dataset, predictions: &[usize]) -> Self {
+        let mut confusion = [[0; CLASSES]; CLASSES];
+        for (label, predicted) in data.labels.iter().zip(predictions) {
+            if let Some(cell) = confusion
+                .get_mut(usize::from(*label))
+                .and_then(|row| row.get_mut(*predicted))
+            {
+                *cell += 1;
+            }
+        }
+        Self { confusion }
+    }
+
     /// Classifies every image of `data` with a network of any width.
     pub fn run_any(net: &crate::net::AnyNet, data: &Dataset) -> Self {
         crate::with_net!(net, n => Self::run(&**n, data))
@@ -115,6 +129,11 @@ mod tests {
             labels: vec![3, 3, 1, 9],
         };
         let e = Evaluation::run(&net, &data);
+        assert_eq!(Evaluation::from_predictions(&data, &[3, 3, 3, 3]), e);
+        assert_eq!(
+            Evaluation::from_predictions(&data, &[3, 3, 1, 9]).correct(),
+            4
+        );
         assert_eq!(e.correct(), 2);
         assert_eq!(e.total(), 4);
         assert_eq!(e.confusion[3][3], 2);

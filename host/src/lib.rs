@@ -11,6 +11,7 @@ pub mod cli;
 pub mod eval;
 pub mod export;
 pub mod idx;
+pub mod int8;
 pub mod model;
 pub mod net;
 pub mod preset;

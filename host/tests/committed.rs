@@ -17,6 +17,17 @@ fn committed_firmware_sources_are_current() {
 }
 
 #[test]
+fn committed_int8_firmware_sources_are_current() {
+    let out = digitnet(&["export", "--check", "--quantize", "int8"]);
+    assert!(
+        out.status.success(),
+        "export --check --quantize int8 failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
 fn export_check_names_a_stale_file() {
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().to_str().unwrap();
