@@ -4,6 +4,7 @@
 # range, and validation accuracy where the book quotes validation figures.
 #
 # Usage: bench/chapter3-table.sh [ROW...]     (rows are numbered 1-12; default all)
+#        SEEDS="1 2 3 4 5 6 7 8 9 10" bench/chapter3-table.sh 11 12   (other seeds)
 # Prints a Markdown table and the running time of each row.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +37,7 @@ echo "| # | run | seeds | test, last epoch: mean (range) | validation, last epoc
 echo "|---|---|---|---|---|---|"
 for i in "${selected[@]}"; do
   IFS='|' read -r name seeds flags <<<"${rows[$((i - 1))]}"
+  seeds=${SEEDS:-$seeds}
   : >"$tmp/test"; : >"$tmp/val"
   start=$SECONDS
   for seed in $seeds; do
