@@ -69,6 +69,7 @@ pub mod init;
 pub mod input;
 pub mod layer;
 pub mod network;
+pub mod prepare;
 pub mod random;
 pub mod step;
 

@@ -6,11 +6,22 @@
 #![deny(missing_docs)]
 
 pub mod atomic;
+#[cfg(feature = "bundled")]
+pub mod bundled;
 pub mod cli;
+pub mod csv_file;
+pub mod data;
+pub mod defaults;
+pub mod draw;
 pub mod eval;
 pub mod export;
 pub mod idx;
+pub mod inspect;
 pub mod model;
 pub mod net;
+pub mod picture;
+pub mod plot;
+pub mod predict;
 pub mod preset;
+pub mod progress;
 pub mod train;

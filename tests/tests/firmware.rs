@@ -70,7 +70,7 @@ fn relu_softmax_100_hidden_model_runs_bit_exact_in_qemu() {
     model::save_any(&model_path, &net, None).unwrap();
     let opts = ExportOptions {
         model: model_path,
-        data_dir: data,
+        data: digitnet::data::DataSource::Dir(data),
         out_dir: dir.path().to_path_buf(),
         samples: 20,
     };
