@@ -82,12 +82,12 @@ pub enum PictureError {
         source: image::ImageError,
     },
     /// The picture decoded but cannot be prepared (no ink, most often).
-    #[error("{}: {source}", .path.display())]
+    #[error("{}: {problem}", .path.display())]
     Prepare {
         /// The file.
         path: PathBuf,
         /// What the preparation found.
-        source: PrepareError,
+        problem: PrepareError,
     },
 }
 
@@ -215,9 +215,9 @@ pub fn read_digit(path: &Path) -> Result<Prepared, PictureError> {
 
 /// Prepares a grey picture as an MNIST digit; `path` is only used in errors.
 pub fn prepare_grey(grey: &GreyPicture, path: &Path) -> Result<Prepared, PictureError> {
-    let prepare_err = |source| PictureError::Prepare {
+    let prepare_err = |problem| PictureError::Prepare {
         path: path.to_path_buf(),
-        source,
+        problem,
     };
     let view = Grey::new(&grey.pixels, grey.width, grey.height).map_err(prepare_err)?;
     prepare(view).map_err(prepare_err)

@@ -146,8 +146,16 @@ pub fn render_digit(pixels: &Image) -> String {
     out
 }
 
-/// Runs `digitnet predict`.
+/// Runs `digitnet predict`; stops quietly if standard output is closed
+/// (e.g. piped into `head`).
 pub fn run(args: &PredictArgs) -> Result<(), PredictError> {
+    match run_inner(args) {
+        Err(PredictError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+fn run_inner(args: &PredictArgs) -> Result<(), PredictError> {
     let source = defaults::model(args.model.as_deref());
     let loaded = source.load()?;
     let net = &loaded.net;
