@@ -1,7 +1,7 @@
 //! `digitnet inspect`: pictures of a model — the test digits it gets wrong,
 //! what each hidden neuron looks for, and its confusion matrix.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 use plotters::coord::Shift;
@@ -407,7 +407,6 @@ pub fn run(args: &InspectArgs) -> Result<(), InspectError> {
     } else {
         None
     };
-    let render = |picture: &dyn Fn(&Path) -> Result<Vec<u8>, DrawError>, path: &Path| picture(path);
     if let (Some(path), Some(test)) = (&args.misclassified, &test) {
         let wrong = mistakes(net, test);
         let shown = &wrong[..wrong.len().min(args.limit)];
@@ -416,7 +415,7 @@ pub fn run(args: &InspectArgs) -> Result<(), InspectError> {
             wrong: wrong.len(),
             total: test.len(),
         };
-        let bytes = render(&|p| draw::render(&grid, Format::of(p)?, p), path)?;
+        let bytes = draw::render(&grid, Format::of(path)?, path)?;
         let note = format!(
             "{} of {} test digits misclassified; drew {}",
             wrong.len(),
@@ -461,6 +460,7 @@ mod tests {
     use crate::draw::render;
     use crate::train::DigitNet;
     use digitnet_core::Layer;
+    use std::path::Path;
 
     /// A network that always says 3.
     fn always_three() -> AnyNet {

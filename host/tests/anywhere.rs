@@ -4,11 +4,13 @@
 
 mod common;
 
-use common::{digitnet_in, mnist_test, s, text};
-use image::GrayImage;
+use common::{digitnet_in, text};
 
+#[cfg(feature = "bundled")]
 #[test]
 fn predict_and_train_work_in_an_empty_folder() {
+    use common::mnist_test;
+    use image::GrayImage;
     let dir = tempfile::tempdir().unwrap();
     let here = dir.path();
     // A picture to classify: test digit 0 (a 7), twice as large.
@@ -71,8 +73,22 @@ fn predict_and_train_work_in_an_empty_folder() {
     assert!(text(&out.stderr).contains("nowhere: directory not found"));
 }
 
+/// Built without the `bundled` feature, nothing is built in: outside a
+/// checkout the missing files are named, as before.
+#[cfg(not(feature = "bundled"))]
+#[test]
+fn without_the_bundle_the_missing_files_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = digitnet_in(dir.path(), &["predict", "--index", "0"]);
+    assert!(text(&out.stderr).contains("models/mnist-784-30-10.safetensors: file not found"));
+    let out = digitnet_in(dir.path(), &["train", "--epochs", "1"]);
+    assert!(text(&out.stderr).contains("data/mnist: directory not found"));
+}
+
+#[cfg(feature = "bundled")]
 #[test]
 fn export_outside_a_checkout_needs_a_folder() {
+    use common::s;
     let dir = tempfile::tempdir().unwrap();
     let here = dir.path();
     let out = digitnet_in(
