@@ -75,6 +75,7 @@ pub mod init;
 pub mod input;
 pub mod layer;
 pub mod network;
+pub mod prepare;
 pub mod quant;
 pub mod random;
 pub mod step;

@@ -1,25 +1,28 @@
-//! The `digitnet` command line: `train`, `eval` and `export`.
+//! The `digitnet` command line: `train`, `eval`, `export`, `predict` and `inspect`.
 
 use crate::atomic::write_atomic;
+use crate::data::DataError;
+use crate::defaults::{self, DATA_HELP, MODEL_HELP};
+use crate::draw::{self, DrawError, Format};
 use crate::eval::Evaluation;
 use crate::export::{self, ExportError, ExportOptions, Quantize};
-use crate::idx::{self, IdxError, MnistFiles};
+use crate::idx::IdxError;
+use crate::inspect::{InspectArgs, InspectError};
 use crate::model::{self, ModelError, TrainingInfo};
 use crate::net;
+use crate::plot::AccuracyChart;
+use crate::predict::{PredictArgs, PredictError};
 use crate::preset::Preset;
+use crate::progress::TrainProgress;
 use crate::train::{self, ConfigError, EpochReport, Schedule, Splits, TrainConfig, TrainError};
 use clap::{Args, Parser, Subcommand};
 use digitnet_core::{Activation, Cost, Init};
 use std::path::PathBuf;
 
-/// Default folder of the four MNIST files.
-pub const DEFAULT_DATA: &str = "data/mnist";
-/// Default model file written by `train` and read by `eval` and `export`.
-pub const DEFAULT_MODEL: &str = "models/mnist-784-30-10.safetensors";
-/// Default folder of the firmware's generated sources.
-pub const DEFAULT_FIRMWARE_SRC: &str = "firmware-example/src";
+pub use crate::defaults::{DEFAULT_DATA, DEFAULT_FIRMWARE_SRC, DEFAULT_MODEL};
 
-/// Train Nielsen's [784, 30, 10] MNIST network, evaluate it, export it to firmware.
+/// Train Nielsen's [784, 30, 10] MNIST network, classify pictures of digits
+/// with it, look inside it, and export it to firmware.
 #[derive(Debug, Parser)]
 #[command(name = "digitnet", version, about)]
 pub struct Cli {
@@ -37,6 +40,10 @@ pub enum Command {
     Eval(EvalArgs),
     /// Write a model and some test digits as Rust source for the firmware.
     Export(ExportArgs),
+    /// Classify pictures of handwritten digits (PNG, JPEG, PGM), printing the best three digits.
+    Predict(PredictArgs),
+    /// Draw the misclassified test digits, the hidden neurons' weights or the confusion matrix.
+    Inspect(InspectArgs),
 }
 
 /// Flags of `digitnet train`.
@@ -46,9 +53,9 @@ pub enum Command {
 /// `--preset best --epochs 5` is the best recipe, shortened.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// Folder holding the MNIST IDX files (raw or .gz).
-    #[arg(long, default_value = DEFAULT_DATA)]
-    pub data: PathBuf,
+    /// Where the digits come from (the help text is [`DATA_HELP`]).
+    #[arg(long, help = DATA_HELP)]
+    pub data: Option<PathBuf>,
     /// Start from a named recipe: `chapter1` (the book's first network) or
     /// `best` (see the README); flags given explicitly override its settings.
     #[arg(long, value_parser = parse_preset, default_value = "chapter1")]
@@ -74,7 +81,7 @@ pub struct TrainArgs {
     /// Learning rate eta [default: 3.0].
     #[arg(long, allow_negative_numbers = true)]
     pub eta: Option<f32>,
-    /// L2 regularisation parameter lambda; 0 for none [default: 0].
+    /// L2 regularisation parameter lambda; 0 for none [default: 0.0].
     #[arg(long, allow_negative_numbers = true)]
     pub lambda: Option<f32>,
     /// Learning-rate schedule over the epochs: constant or cosine (annealed towards 0) [default: constant].
@@ -86,24 +93,29 @@ pub struct TrainArgs {
     /// Seed for initialisation, shuffles and shifts [default: 20151130].
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Training images to use, from the start of the training set [default: 50000].
+    /// Training images to use, from the start of the training set [default: 50000, or all if fewer].
     #[arg(long)]
     pub train_images: Option<usize>,
     /// Also evaluate on the validation set (training images 50,000-59,999) after every epoch.
     #[arg(long)]
     pub validation: bool,
-    /// Model file to write (safetensors).
-    #[arg(long, default_value = DEFAULT_MODEL)]
-    pub out: PathBuf,
+    /// Model file to write (safetensors) [default: models/mnist-784-30-10.safetensors
+    /// if a models folder is here, else ./mnist-784-30-10.safetensors].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
     /// Also write one JSON object per epoch to this file.
     #[arg(long)]
     pub metrics: Option<PathBuf>,
+    /// Also draw test (and validation) accuracy per epoch to this file (.svg or .png),
+    /// redrawn after every epoch.
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
     /// Then export the model to the firmware's sources, f32 and int8 (see `digitnet export`).
     #[arg(long)]
     pub export: bool,
-    /// Folder for the exported sources, with --export.
-    #[arg(long, default_value = DEFAULT_FIRMWARE_SRC, requires = "export")]
-    pub export_dir: PathBuf,
+    /// Folder for the exported sources, with --export [default: firmware-example/src].
+    #[arg(long, requires = "export")]
+    pub export_dir: Option<PathBuf>,
     /// Test digits to export, with --export.
     #[arg(long, default_value_t = export::DEFAULT_SAMPLES, requires = "export")]
     pub samples: usize,
@@ -166,12 +178,12 @@ fn parse_preset(v: &str) -> Result<Preset, String> {
 /// Flags of `digitnet eval`.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// Model file (safetensors) to evaluate.
-    #[arg(long, default_value = DEFAULT_MODEL)]
-    pub model: PathBuf,
-    /// Folder holding the MNIST IDX files.
-    #[arg(long, default_value = DEFAULT_DATA)]
-    pub data: PathBuf,
+    /// The model to read (the help text is [`MODEL_HELP`]).
+    #[arg(long, help = MODEL_HELP)]
+    pub model: Option<PathBuf>,
+    /// Where the digits come from (the help text is [`DATA_HELP`]).
+    #[arg(long, help = DATA_HELP)]
+    pub data: Option<PathBuf>,
     /// Evaluate the int8 version of the model (`int8`), as `export --quantize int8` writes it.
     #[arg(long, value_enum)]
     pub quantize: Option<Quantize>,
@@ -180,21 +192,22 @@ pub struct EvalArgs {
 /// Flags of `digitnet export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// Model file (safetensors) to export.
-    #[arg(long, default_value = DEFAULT_MODEL)]
-    pub model: PathBuf,
-    /// Folder to write `model.rs` and `samples.rs` into.
-    #[arg(long, default_value = DEFAULT_FIRMWARE_SRC)]
-    pub out: PathBuf,
+    /// Model file (safetensors) to export [default: models/mnist-784-30-10.safetensors,
+    /// or ./mnist-784-30-10.safetensors if that is absent and this is present].
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Folder to write `model.rs` and `samples.rs` into [default: firmware-example/src, which must exist].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
     /// Number of test digits to export with the host's outputs.
     #[arg(long, default_value_t = export::DEFAULT_SAMPLES)]
     pub samples: usize,
     /// Write nothing; fail if the files on disk differ from what would be written.
     #[arg(long)]
     pub check: bool,
-    /// Folder holding the MNIST IDX files (for the test digits).
-    #[arg(long, default_value = DEFAULT_DATA)]
-    pub data: PathBuf,
+    /// Where the digits come from (the help text is [`DATA_HELP`]).
+    #[arg(long, help = DATA_HELP)]
+    pub data: Option<PathBuf>,
     /// Write the int8 model instead (`int8`: model_int8.rs and samples_int8.rs).
     #[arg(long, value_enum)]
     pub quantize: Option<Quantize>,
@@ -210,6 +223,27 @@ pub enum CliError {
     /// Reading MNIST failed.
     #[error(transparent)]
     Idx(#[from] IdxError),
+    /// Reading the data failed.
+    #[error(transparent)]
+    Data(#[from] DataError),
+    /// Drawing a picture failed.
+    #[error(transparent)]
+    Draw(#[from] DrawError),
+    /// `predict` failed.
+    #[error(transparent)]
+    Predict(#[from] PredictError),
+    /// `inspect` failed.
+    #[error(transparent)]
+    Inspect(#[from] InspectError),
+    /// The default firmware folder is not here.
+    #[error(
+        "{}: folder not found; run in a digitnet checkout, or name the folder to write to",
+        path.display()
+    )]
+    NoFirmwareDir {
+        /// The folder looked for.
+        path: PathBuf,
+    },
     /// Reading or writing a model failed.
     #[error(transparent)]
     Model(#[from] ModelError),
@@ -252,11 +286,13 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Train(args) => run_train(&args),
         Command::Eval(args) => run_eval(&args),
         Command::Export(args) => run_export(&args),
+        Command::Predict(args) => Ok(crate::predict::run(&args)?),
+        Command::Inspect(args) => Ok(crate::inspect::run(&args)?),
     }
 }
 
 fn run_train(args: &TrainArgs) -> Result<(), CliError> {
-    let config = args.config();
+    let mut config = args.config();
     config.validate()?;
     if args.export && args.samples == 0 {
         return Err(ExportError::BadSampleCount {
@@ -271,9 +307,25 @@ fn run_train(args: &TrainArgs) -> Result<(), CliError> {
         }
         .into());
     }
-    let files = MnistFiles::in_dir(&args.data)?;
-    let train_set = idx::read_dataset(&files.train_images, &files.train_labels)?;
-    let test_set = idx::read_dataset(&files.test_images, &files.test_labels)?;
+    if let Some(plot) = &args.plot {
+        Format::of(plot)?;
+    }
+    let export_dir = if args.export {
+        let dir = defaults::firmware_dir(args.export_dir.as_deref())
+            .map_err(|path| CliError::NoFirmwareDir { path })?;
+        Some(dir)
+    } else {
+        None
+    };
+    let out = defaults::train_out(args.out.as_deref());
+    let source = defaults::data(args.data.as_deref());
+    let data = source.load()?;
+    let (train_set, test_set) = (&data.train, &data.test);
+    if args.train_images.is_none() && train_set.len() < config.train_images {
+        // A smaller data set than MNIST's: train on all of it.
+        config.train_images = train_set.len();
+        config.validate()?;
+    }
     if config.train_images > train_set.len() {
         return Err(ConfigError::TrainImages {
             requested: config.train_images,
@@ -302,41 +354,55 @@ fn run_train(args: &TrainArgs) -> Result<(), CliError> {
         config.train_images,
         train_set.len(),
         test_set.len(),
-        args.data.display()
+        source.describe()
     );
 
     let mut metrics = String::new();
+    let mut so_far: Vec<EpochReport> = Vec::new();
+    let title = net::describe(config.hidden, config.activation, config.cost);
     let splits = Splits {
-        train: &train_set,
-        test: &test_set,
+        train: train_set,
+        test: test_set,
         validation: validation_set.as_ref(),
     };
-    let (net, reports) = train::run_any(splits, &config, &mut |r| {
-        match r.validation {
-            None => println!(
-                "Epoch {}: {} / {} ({:.2} s)",
-                r.epoch, r.correct, r.total, r.train_seconds
-            ),
-            Some((vc, vt)) => println!(
-                "Epoch {}: {} / {}, validation {} / {} ({:.2} s)",
-                r.epoch, r.correct, r.total, vc, vt, r.train_seconds
-            ),
-        }
-        match &args.metrics {
-            Some(path) => {
+    let progress = TrainProgress::new(config.epochs, config.train_images);
+    let trained = train::run_any_observed(
+        splits,
+        &config,
+        &mut |r| {
+            let line = match r.validation {
+                None => format!(
+                    "Epoch {}: {} / {} ({:.2} s)",
+                    r.epoch, r.correct, r.total, r.train_seconds
+                ),
+                Some((vc, vt)) => format!(
+                    "Epoch {}: {} / {}, validation {} / {} ({:.2} s)",
+                    r.epoch, r.correct, r.total, vc, vt, r.train_seconds
+                ),
+            };
+            progress.epoch_done(r.epoch, &line);
+            if let Some(path) = &args.metrics {
                 metrics.push_str(&r.to_json());
                 metrics.push('\n');
-                write_atomic(path, metrics.as_bytes()).map_err(|source| {
-                    CliError::Metrics {
-                        path: path.clone(),
-                        source,
-                    }
-                    .into()
-                })
+                write_atomic(path, metrics.as_bytes()).map_err(|source| CliError::Metrics {
+                    path: path.clone(),
+                    source,
+                })?;
             }
-            None => Ok(()),
-        }
-    })?;
+            if let Some(path) = &args.plot {
+                so_far.push(r.clone());
+                let chart = AccuracyChart {
+                    title: title.clone(),
+                    reports: &so_far,
+                };
+                draw::save(&chart, path)?;
+            }
+            Ok(())
+        },
+        &|n| progress.advance(n),
+    );
+    progress.finish();
+    let (net, reports) = trained?;
     print_summary(&reports);
 
     let last = reports.last();
@@ -354,15 +420,18 @@ fn run_train(args: &TrainArgs) -> Result<(), CliError> {
         total: last.map_or(0, |r| r.total),
         validation: last.and_then(|r| r.validation),
     };
-    model::save_any(&args.out, &net, Some(&info))?;
-    println!("model: {}", args.out.display());
+    model::save_any(&out, &net, Some(&info))?;
+    println!("model: {}", out.display());
+    if let Some(path) = &args.plot {
+        println!("plot: {}", path.display());
+    }
 
-    if args.export {
+    if let Some(dir) = export_dir {
         // The f32 firmware's sources, then the int8 ones.
         for quantize in [None, Some(Quantize::Int8)] {
             run_export(&ExportArgs {
-                model: args.out.clone(),
-                out: args.export_dir.clone(),
+                model: Some(out.clone()),
+                out: Some(dir.clone()),
                 samples: args.samples,
                 check: false,
                 data: args.data.clone(),
@@ -431,10 +500,11 @@ fn print_summary(reports: &[EpochReport]) {
 }
 
 fn run_eval(args: &EvalArgs) -> Result<(), CliError> {
-    let loaded = model::load_any(&args.model)?;
-    let files = MnistFiles::in_dir(&args.data)?;
-    let test_set = idx::read_dataset(&files.test_images, &files.test_labels)?;
-    println!("model: {} (sha256 {})", args.model.display(), loaded.sha256);
+    let model_source = defaults::model(args.model.as_deref());
+    let loaded = model_source.load()?;
+    let source = defaults::data(args.data.as_deref());
+    let test_set = source.load_test()?.data;
+    println!("model: {} (sha256 {})", model_source.label(), loaded.sha256);
     println!("network: {}", loaded.net.describe());
     if let Some(info) = &loaded.info {
         println!("trained: {}", model::describe_training(info));
@@ -442,7 +512,7 @@ fn run_eval(args: &EvalArgs) -> Result<(), CliError> {
     println!(
         "test set: {} images from {}",
         test_set.len(),
-        args.data.display()
+        source.describe()
     );
     let evaluation = match args.quantize {
         None => {
@@ -457,7 +527,7 @@ fn run_eval(args: &EvalArgs) -> Result<(), CliError> {
             Evaluation::run_any(&loaded.net, &test_set)
         }
         Some(Quantize::Int8) => {
-            let calibration = crate::int8::calibration_images(&files)?;
+            let (calibration, _) = crate::int8::calibration_images(&source)?;
             println!(
                 "quantized: int8 ({}), ReLU scales calibrated on the first {} training images",
                 digitnet_core::quant::ORDER,
@@ -478,10 +548,12 @@ fn run_eval(args: &EvalArgs) -> Result<(), CliError> {
 }
 
 fn run_export(args: &ExportArgs) -> Result<(), CliError> {
+    let out_dir = defaults::firmware_dir(args.out.as_deref())
+        .map_err(|path| CliError::NoFirmwareDir { path })?;
     let opts = ExportOptions {
-        model: args.model.clone(),
-        data_dir: args.data.clone(),
-        out_dir: args.out.clone(),
+        model: defaults::model_file(args.model.as_deref()),
+        data: defaults::data(args.data.as_deref()),
+        out_dir,
         samples: args.samples,
         quantize: args.quantize,
     };
@@ -508,4 +580,106 @@ fn run_export(args: &ExportArgs) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// The `[default: …]` text of each flag's help, by flag name.
+    fn stated_defaults(command: &str) -> Vec<(String, String)> {
+        let cli = Cli::command();
+        let sub = cli.find_subcommand(command).unwrap();
+        sub.get_arguments()
+            .filter_map(|arg| {
+                let help = arg.get_help()?.to_string();
+                let start = help.find("[default: ")? + "[default: ".len();
+                let rest = &help[start..];
+                let end = rest.find([',', ']', ' '])?;
+                Some((arg.get_id().to_string(), rest[..end].to_owned()))
+            })
+            .collect()
+    }
+
+    /// Train's flags are `Option`s (so a preset can fill them in), so clap
+    /// cannot show their defaults: the help text states them, and this test
+    /// keeps the stated values equal to `TrainConfig::default()`.
+    #[test]
+    fn train_help_states_the_defaults_of_train_config() {
+        let d = TrainConfig::default();
+        let want = [
+            ("hidden", d.hidden.to_string()),
+            ("activation", d.activation.name().to_owned()),
+            ("cost", d.cost.name().to_owned()),
+            ("init", d.init.name().to_owned()),
+            ("epochs", d.epochs.to_string()),
+            ("batch_size", d.batch_size.to_string()),
+            ("eta", format!("{:?}", d.eta)),
+            ("lambda", format!("{:?}", d.lambda)),
+            ("schedule", d.schedule.name().to_owned()),
+            ("shift", d.shift.to_string()),
+            ("seed", d.seed.to_string()),
+            ("train_images", d.train_images.to_string()),
+            ("data", DEFAULT_DATA.to_owned()),
+            ("out", DEFAULT_MODEL.to_owned()),
+            ("export_dir", DEFAULT_FIRMWARE_SRC.to_owned()),
+        ];
+        let stated = stated_defaults("train");
+        for (id, value) in &want {
+            let found = stated.iter().find(|(i, _)| i == id).map(|(_, v)| v);
+            assert_eq!(found, Some(value), "--{id}");
+        }
+        // Every flag that states a default is checked above.
+        for (id, _) in &stated {
+            assert!(want.iter().any(|(w, _)| w == id), "--{id} is not checked");
+        }
+        // A flag with no value of its own follows the preset.
+        let args = Cli::parse_from(["digitnet", "train"]);
+        let Command::Train(args) = args.command else {
+            panic!("not train")
+        };
+        assert_eq!(args.config(), d);
+    }
+
+    /// Every command documents the defaults of the flags that have one.
+    #[test]
+    fn every_command_shows_its_defaults() {
+        let mut cli = Cli::command();
+        for (command, defaults) in [
+            (
+                "eval",
+                &[
+                    "data/mnist if present",
+                    "models/mnist-784-30-10.safetensors",
+                ][..],
+            ),
+            (
+                "export",
+                &[
+                    "firmware-example/src",
+                    "models/mnist-784-30-10.safetensors",
+                    "20]",
+                ],
+            ),
+            (
+                "predict",
+                &[
+                    "data/mnist if present",
+                    "models/mnist-784-30-10.safetensors",
+                ],
+            ),
+            ("inspect", &["data/mnist if present", "[default: 100]"]),
+            ("train", &["[default: chapter1]", "[default: 20]"]),
+        ] {
+            let help = cli
+                .find_subcommand_mut(command)
+                .unwrap()
+                .render_long_help()
+                .to_string();
+            for d in defaults {
+                assert!(help.contains(d), "{command}: {d:?} not in\n{help}");
+            }
+        }
+    }
 }

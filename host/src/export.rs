@@ -25,7 +25,8 @@ use digitnet_core::quant::{self, QuantNet, SIGMOID_TABLE_LEN};
 use digitnet_core::{Activation, Cost, Network};
 
 use crate::atomic::write_atomic;
-use crate::idx::{self, Dataset, IdxError, Image, MnistFiles, PIXELS};
+use crate::data::{DataError, DataSource};
+use crate::idx::{self, Dataset, IdxError, Image, PIXELS};
 use crate::model::{self, ModelError, TrainingInfo};
 
 /// Default number of test digits exported: two of each digit.
@@ -53,8 +54,8 @@ const PIXELS_PER_LINE: usize = idx::COLS;
 pub struct ExportOptions {
     /// The model file (safetensors), as given; it is named in the generated headers.
     pub model: PathBuf,
-    /// The folder of the MNIST files (usually `data/mnist`).
-    pub data_dir: PathBuf,
+    /// Where the test digits come from (usually the folder `data/mnist`).
+    pub data: DataSource,
     /// The folder to write `model.rs` and `samples.rs` into (usually `firmware-example/src`).
     pub out_dir: PathBuf,
     /// Number of test digits to export, 1 to [`MAX_SAMPLES`].
@@ -130,6 +131,9 @@ pub enum ExportError {
     /// Reading the MNIST test set failed.
     #[error(transparent)]
     Idx(#[from] IdxError),
+    /// Reading the test digits failed.
+    #[error(transparent)]
+    Data(#[from] DataError),
     /// The number of samples is zero or more than can be exported.
     #[error("{}", sample_count_message(*.requested, *.available))]
     BadSampleCount {
@@ -170,7 +174,7 @@ fn sample_count_message(requested: usize, available: usize) -> String {
 /// Renders both files in memory (no writes).
 ///
 /// Loads the model (any width `train` makes; refusing another shape or a
-/// non-finite value), reads the MNIST test set from `data_dir`, picks the
+/// non-finite value), reads the test digits from `data`, picks the
 /// samples with [`select_samples`] and runs the network on them.
 pub fn render(opts: &ExportOptions) -> Result<Vec<GeneratedFile>, ExportError> {
     if !(1..=MAX_SAMPLES).contains(&opts.samples) {
@@ -180,11 +184,11 @@ pub fn render(opts: &ExportOptions) -> Result<Vec<GeneratedFile>, ExportError> {
         });
     }
     let loaded = model::load_any(&opts.model)?;
-    let files = MnistFiles::in_dir(&opts.data_dir)?;
-    let test = idx::read_dataset(&files.test_images, &files.test_labels)?;
+    let test_set = opts.data.load_test()?;
+    let test = test_set.data;
     let indices = select_samples(&test.labels, opts.samples)?;
     let model_label = display_path(&opts.model);
-    let images_label = display_path(&files.test_images);
+    let images_label = test_set.origin.clone();
     let (names, model_rs, samples_rs) = match opts.quantize {
         None => {
             let (model_rs, samples) = crate::with_net!(&loaded.net, net => (
@@ -195,12 +199,8 @@ pub fn render(opts: &ExportOptions) -> Result<Vec<GeneratedFile>, ExportError> {
             ((MODEL_FILE, SAMPLES_FILE), model_rs, samples_rs)
         }
         Some(Quantize::Int8) => {
-            let calibration = crate::int8::calibration_images(&files)?;
-            let calibration_label = format!(
-                "the first {} images of {}",
-                calibration.len(),
-                display_path(&files.train_images)
-            );
+            let (calibration, origin) = crate::int8::calibration_images(&opts.data)?;
+            let calibration_label = format!("the first {} images of {origin}", calibration.len());
             let (model_rs, samples) = crate::with_net!(&loaded.net, net => {
                 let q = crate::int8::quantize(&**net, &calibration);
                 (
@@ -777,7 +777,7 @@ mod tests {
     {
         let body = text.split(init).nth(1).unwrap();
         body.lines()
-            .filter(|l| !l.trim_start().starts_with("//"))
+            .filter(|l| !l.trim_start().starts_with("//") && !l.contains("DESCRIPTION"))
             .flat_map(|l| l.split(|c: char| c == ',' || c == '[' || c == ']' || c.is_whitespace()))
             .filter(|t| t.starts_with(|c: char| c.is_ascii_digit() || c == '-'))
             .map(|t| t.parse::<T>().unwrap())
@@ -1148,7 +1148,7 @@ mod tests {
         model::save(&model_path, &*net, Some(&info())).unwrap();
         let opts = ExportOptions {
             model: model_path.clone(),
-            data_dir,
+            data: DataSource::Dir(data_dir),
             out_dir: dir.path().join("fw/src"),
             samples: DEFAULT_SAMPLES,
             quantize: None,
@@ -1208,7 +1208,7 @@ mod tests {
         model::save(&model_path, &*odd, None).unwrap();
         let opts = ExportOptions {
             model: model_path,
-            data_dir,
+            data: DataSource::Dir(data_dir),
             out_dir: dir.path().join("out"),
             samples: 20,
             quantize: None,

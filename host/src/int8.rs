@@ -1,7 +1,8 @@
 //! The int8 version of a trained network (see `digitnet_core::quant`), as
 //! `export --quantize int8` writes it and `eval --quantize int8` scores it.
 
-use crate::idx::{self, Dataset, IdxError, Image, MnistFiles, PIXELS};
+use crate::data::{DataError, DataSource};
+use crate::idx::{Dataset, Image, PIXELS};
 use crate::net::AnyNet;
 use crate::train::{DigitNet, CLASSES};
 use digitnet_core::quant::{QuantNet, SIGMOID_TABLE_LEN};
@@ -24,10 +25,11 @@ pub fn quantize<const H: usize>(net: &DigitNet<H>, calibration: &[Image]) -> Box
 }
 
 /// The calibration images from the training set in `files`.
-pub fn calibration_images(files: &MnistFiles) -> Result<Vec<Image>, IdxError> {
-    let mut images = idx::read_images(&files.train_images)?;
+pub fn calibration_images(data: &DataSource) -> Result<(Vec<Image>, String), DataError> {
+    let train = data.load_train()?;
+    let mut images = train.data.images;
     images.truncate(CALIBRATION_IMAGES);
-    Ok(images)
+    Ok((images, train.origin))
 }
 
 /// The int8 network's predicted digit for every image of `data`, for a

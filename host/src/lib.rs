@@ -7,12 +7,23 @@
 
 pub mod atomic;
 pub mod augment;
+#[cfg(feature = "bundled")]
+pub mod bundled;
 pub mod cli;
+pub mod csv_file;
+pub mod data;
+pub mod defaults;
+pub mod draw;
 pub mod eval;
 pub mod export;
 pub mod idx;
+pub mod inspect;
 pub mod int8;
 pub mod model;
 pub mod net;
+pub mod picture;
+pub mod plot;
+pub mod predict;
 pub mod preset;
+pub mod progress;
 pub mod train;

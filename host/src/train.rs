@@ -316,6 +316,10 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// What a run calls after every epoch; its error stops training.
 pub type OnEpoch<'a> = &'a mut dyn FnMut(&EpochReport) -> Result<(), BoxError>;
 
+/// What a run calls after every mini-batch with the number of examples in it
+/// (for a progress bar).
+pub type OnBatch<'a> = &'a (dyn Fn(usize) + Sync);
+
 /// The labelled sets a run reads.
 #[derive(Clone, Copy, Debug)]
 pub struct Splits<'a> {
@@ -344,6 +348,18 @@ pub fn sgd<const H: usize, R: RngCore>(
     data: Splits<'_>,
     config: &TrainConfig,
     on_epoch: OnEpoch<'_>,
+) -> Result<Vec<EpochReport>, TrainError> {
+    sgd_observed(net, rng, data, config, on_epoch, &|_| {})
+}
+
+/// [`sgd`], calling `on_batch` after every mini-batch.
+pub fn sgd_observed<const H: usize, R: RngCore>(
+    net: &mut DigitNet<H>,
+    rng: &mut R,
+    data: Splits<'_>,
+    config: &TrainConfig,
+    on_epoch: OnEpoch<'_>,
+    on_batch: OnBatch<'_>,
 ) -> Result<Vec<EpochReport>, TrainError> {
     config.validate()?;
     let train = data.train;
@@ -376,6 +392,7 @@ pub fn sgd<const H: usize, R: RngCore>(
                 net.update_mini_batch(moved.iter().zip(labels), step, &mut nabla)
             };
             result.map_err(|source| TrainError::Step { epoch, source })?;
+            on_batch(batch.len());
         }
         let train_seconds = start.elapsed().as_secs_f64();
         if !net.is_finite() {
@@ -401,12 +418,22 @@ pub fn run<const H: usize>(
     config: &TrainConfig,
     on_epoch: OnEpoch<'_>,
 ) -> Result<(Box<DigitNet<H>>, Vec<EpochReport>), TrainError> {
+    run_observed(data, config, on_epoch, &|_| {})
+}
+
+/// [`run`], calling `on_batch` after every mini-batch.
+pub fn run_observed<const H: usize>(
+    data: Splits<'_>,
+    config: &TrainConfig,
+    on_epoch: OnEpoch<'_>,
+    on_batch: OnBatch<'_>,
+) -> Result<(Box<DigitNet<H>>, Vec<EpochReport>), TrainError> {
     let mut rng = digitnet_core::random::seeded(config.seed);
     let mut net: Box<DigitNet<H>> = Box::default();
     net.activation = config.activation;
     net.cost = config.cost;
     net.init_with(config.init, &mut rng);
-    let reports = sgd(&mut net, &mut rng, data, config, on_epoch)?;
+    let reports = sgd_observed(&mut net, &mut rng, data, config, on_epoch, on_batch)?;
     Ok((net, reports))
 }
 
@@ -416,21 +443,33 @@ pub fn run_any(
     config: &TrainConfig,
     on_epoch: OnEpoch<'_>,
 ) -> Result<(AnyNet, Vec<EpochReport>), TrainError> {
+    run_any_observed(data, config, on_epoch, &|_| {})
+}
+
+/// [`run_any`], calling `on_batch` after every mini-batch.
+pub fn run_any_observed(
+    data: Splits<'_>,
+    config: &TrainConfig,
+    on_epoch: OnEpoch<'_>,
+    on_batch: OnBatch<'_>,
+) -> Result<(AnyNet, Vec<EpochReport>), TrainError> {
     config.validate()?;
-    crate::for_width!(config.hidden, run_as_any(data, config, on_epoch))
+    crate::for_width!(config.hidden, run_as_any(data, config, on_epoch, on_batch))
         .unwrap_or(Err(ConfigError::UnsupportedWidth(config.hidden).into()))
 }
 
-/// [`run`], with the network wrapped as an [`AnyNet`].
+/// [`run_observed`], with the network wrapped as an [`AnyNet`].
 fn run_as_any<const H: usize>(
     data: Splits<'_>,
     config: &TrainConfig,
     on_epoch: OnEpoch<'_>,
+    on_batch: OnBatch<'_>,
 ) -> Result<(AnyNet, Vec<EpochReport>), TrainError>
 where
     Box<DigitNet<H>>: IntoAny,
 {
-    run::<H>(data, config, on_epoch).map(|(net, reports)| (net.into_any(), reports))
+    run_observed::<H>(data, config, on_epoch, on_batch)
+        .map(|(net, reports)| (net.into_any(), reports))
 }
 
 #[cfg(test)]
@@ -671,6 +710,47 @@ mod tests {
             config(5).validate(),
             Err(ConfigError::BadShift(5))
         ));
+    }
+
+    #[test]
+    fn on_batch_sees_every_example_of_every_epoch() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let data = synthetic(25);
+        let config = TrainConfig {
+            epochs: 3,
+            train_images: 25,
+            hidden: 10,
+            ..TrainConfig::default()
+        };
+        let splits = Splits {
+            train: &data,
+            test: &data,
+            validation: None,
+        };
+        let (examples, batches) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let mut at_epoch_end = Vec::new();
+        let observed = run_any_observed(
+            splits,
+            &config,
+            &mut |_| {
+                at_epoch_end.push(examples.load(Ordering::Relaxed));
+                Ok(())
+            },
+            &|n| {
+                examples.fetch_add(n, Ordering::Relaxed);
+                batches.fetch_add(1, Ordering::Relaxed);
+            },
+        )
+        .unwrap();
+        assert_eq!(at_epoch_end, [25, 50, 75]);
+        assert_eq!(
+            batches.load(Ordering::Relaxed),
+            3 * 3,
+            "batches of 10, 10, 5"
+        );
+        // Observing changes nothing.
+        let plain = run_any(splits, &config, &mut |_| Ok(())).unwrap();
+        assert_eq!(observed.0, plain.0);
     }
 
     #[test]

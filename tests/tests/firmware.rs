@@ -172,7 +172,7 @@ fn train_and_export(config: &TrainConfig) -> tempfile::TempDir {
     for quantize in [None, Some(Quantize::Int8)] {
         let opts = ExportOptions {
             model: model_path.clone(),
-            data_dir: data.clone(),
+            data: digitnet::data::DataSource::Dir(data.clone()),
             out_dir: dir.path().to_path_buf(),
             samples: 20,
             quantize,

@@ -28,7 +28,9 @@ fn mnist() -> Mnist {
     Mnist {
         train: idx::read_dataset(&files.train_images, &files.train_labels).unwrap(),
         test: idx::read_dataset(&files.test_images, &files.test_labels).unwrap(),
-        calibration: int8::calibration_images(&files).unwrap(),
+        calibration: int8::calibration_images(&digitnet::data::DataSource::Dir(data.clone()))
+            .unwrap()
+            .0,
     }
 }
 

@@ -23,3 +23,30 @@ pub fn digitnet(args: &[&str]) -> Output {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// Runs `digitnet ARGS` from `dir` and waits for it.
+pub fn digitnet_in(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_digitnet"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run digitnet")
+}
+
+/// A path as a `&str` argument.
+pub fn s(p: &std::path::Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// The bundled MNIST test set.
+pub fn mnist_test() -> digitnet::idx::Dataset {
+    let files = digitnet::idx::MnistFiles::in_dir(&repo().join("data/mnist")).unwrap();
+    digitnet::idx::read_dataset(&files.test_images, &files.test_labels).unwrap()
+}
+
+/// The committed default model.
+pub fn default_model() -> digitnet::net::AnyNet {
+    digitnet::model::load_any(&repo().join("models/mnist-784-30-10.safetensors"))
+        .unwrap()
+        .net
+}
