@@ -64,4 +64,8 @@ PY
 (cd "$tmp" && { head -n 3 train.csv; sed -n 4p train.csv | sed 's/^[0-9]/12/'; } >bad.csv \
   && run "$here/docs/tour/csv-error.txt" train --data bad.csv)
 
+# The page of `digitnet web` in headless Chromium: docs/web.png, and the
+# figures of the README's "In the browser" (needs Chromium and Playwright).
+(cd "$here" && web/measure.sh)
+
 ls -l docs/*.png docs/digits docs/tour

@@ -1,4 +1,4 @@
-//! The `digitnet` command line: `train`, `eval`, `export`, `predict` and `inspect`.
+//! The `digitnet` command line: `train`, `eval`, `export`, `predict`, `inspect` and `web`.
 
 use crate::atomic::write_atomic;
 use crate::data::DataError;
@@ -15,6 +15,7 @@ use crate::predict::{PredictArgs, PredictError};
 use crate::preset::Preset;
 use crate::progress::TrainProgress;
 use crate::train::{self, ConfigError, EpochReport, Schedule, Splits, TrainConfig, TrainError};
+use crate::web::{WebArgs, WebError};
 use clap::{Args, Parser, Subcommand};
 use digitnet_core::{Activation, Cost, Init};
 use std::path::PathBuf;
@@ -44,6 +45,8 @@ pub enum Command {
     Predict(PredictArgs),
     /// Draw the misclassified test digits, the hidden neurons' weights or the confusion matrix.
     Inspect(InspectArgs),
+    /// Write a web page (one HTML file) to draw a digit on and watch the network answer, in a browser.
+    Web(WebArgs),
 }
 
 /// Flags of `digitnet train`.
@@ -235,6 +238,9 @@ pub enum CliError {
     /// `inspect` failed.
     #[error(transparent)]
     Inspect(#[from] InspectError),
+    /// `web` failed.
+    #[error(transparent)]
+    Web(#[from] WebError),
     /// The default firmware folder is not here.
     #[error(
         "{}: folder not found; run in a digitnet checkout, or name the folder to write to",
@@ -288,6 +294,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Export(args) => run_export(&args),
         Command::Predict(args) => Ok(crate::predict::run(&args)?),
         Command::Inspect(args) => Ok(crate::inspect::run(&args)?),
+        Command::Web(args) => Ok(crate::web::run(&args)?),
     }
 }
 
@@ -670,6 +677,15 @@ mod tests {
                 ],
             ),
             ("inspect", &["data/mnist if present", "[default: 100]"]),
+            (
+                "web",
+                &[
+                    "[default: digitnet-page]",
+                    "models/mnist-784-30-10.safetensors",
+                    "data/mnist if present",
+                    "[default: 100]",
+                ],
+            ),
             ("train", &["[default: chapter1]", "[default: 20]"]),
         ] {
             let help = cli

@@ -9,7 +9,7 @@
 //! | what | looked for, in order |
 //! |---|---|
 //! | data (`--data`) | `data/mnist/`, then the MNIST built into the binary |
-//! | model read by `predict`, `eval`, `inspect` (`--model`) | `models/mnist-784-30-10.safetensors`, then `mnist-784-30-10.safetensors`, then the default model built into the binary |
+//! | model read by `predict`, `eval`, `inspect`, `web` (`--model`) | `models/mnist-784-30-10.safetensors`, then `mnist-784-30-10.safetensors`, then the default model built into the binary |
 //! | model read by `export` (`--model`) | the same files, but not the built-in model: the generated sources name a file |
 //! | model written by `train` (`--out`) | `models/mnist-784-30-10.safetensors` if a `models/` folder is here, else `mnist-784-30-10.safetensors` here |
 //! | firmware sources (`export --out`, `train --export-dir`) | `firmware-example/src`, which must exist |

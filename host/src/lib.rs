@@ -27,3 +27,4 @@ pub mod predict;
 pub mod preset;
 pub mod progress;
 pub mod train;
+pub mod web;

@@ -50,3 +50,17 @@ pub fn default_model() -> digitnet::net::AnyNet {
         .unwrap()
         .net
 }
+
+/// Where a page written by `digitnet web` keeps its data: the byte range of
+/// the JSON inside its `digitnet-data` script element.
+pub fn page_data_range(html: &str) -> std::ops::Range<usize> {
+    let tag = r#"<script type="application/json" id="digitnet-data">"#;
+    let start = html.find(tag).expect("data element") + tag.len();
+    let end = start + html[start..].find("</script>").expect("end of data");
+    start..end
+}
+
+/// The JSON a page written by `digitnet web` reads at load time.
+pub fn page_data(html: &str) -> serde_json::Value {
+    serde_json::from_str(&html[page_data_range(html)]).expect("data is JSON")
+}
