@@ -377,6 +377,22 @@ mod tests {
     }
 
     #[test]
+    fn the_module_names_no_folder_of_the_building_machine() {
+        let text = String::from_utf8_lossy(WASM);
+        for folder in [
+            "/home/",
+            "/root/",
+            "/Users/",
+            "/tmp/",
+            "/work/",
+            "registry/src",
+            ":\\",
+        ] {
+            assert!(!text.contains(folder), "{folder}");
+        }
+    }
+
+    #[test]
     fn codes_are_positions_in_the_cores_lists() {
         assert_eq!(activation_code(Activation::Sigmoid), 0);
         assert_eq!(activation_code(Activation::Relu), 1);
