@@ -283,10 +283,15 @@ fn the_page_draws_and_answers_as_the_desktop_does() {
 
     // Timings: reported, not asserted (they depend on the machine).
     let t = &pages[0]["timing"];
+    let ms = |key: &str| t[key].as_f64().unwrap();
     eprintln!(
         "in Chromium, median over {} drawings of {} repetitions each: prepare + forward pass \
          (one module call) {:.3} ms, forward pass alone {:.4} ms, stroke to updated answer \
          (canvas read, module call, bars redrawn) {:.3} ms",
-        t["drawings"], t["reps"], t["picture_ms"], t["forward_ms"], t["update_ms"]
+        t["drawings"],
+        t["reps"],
+        ms("picture_ms"),
+        ms("forward_ms"),
+        ms("update_ms")
     );
 }
