@@ -262,3 +262,43 @@ fn the_committed_module_is_current() {
         text(&out.stderr)
     );
 }
+
+/// `n` with commas between thousands, as the README writes sizes.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The README's sizes of the module and of the default page are those of
+/// this build (the page's bytes do not depend on the machine).
+#[test]
+fn the_readme_states_the_current_sizes() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = digitnet(&["web", "--out", s(dir.path())]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let page = std::fs::metadata(dir.path().join("index.html"))
+        .unwrap()
+        .len() as usize;
+    for line in [
+        format!(
+            "| WebAssembly module | {} bytes |",
+            thousands(web::WASM.len())
+        ),
+        format!("| the page, default model | {} bytes: ", thousands(page)),
+    ] {
+        assert!(
+            readme.contains(&line),
+            "README.md lacks {line:?} (run web/measure.sh and update it)"
+        );
+    }
+    assert_eq!(thousands(280_489), "280,489");
+    assert_eq!(thousands(999), "999");
+}
