@@ -339,7 +339,7 @@ pub struct Splits<'a> {
 /// shorter), takes one SGD step per mini-batch with the epoch's scheduled
 /// `eta`, then evaluates on the test set (and the validation set, if given).
 /// With `shift > 0` each example is first translated by an offset drawn from
-/// `rng` ([`augment::draw_offset`](crate::augment::draw_offset)), example by
+/// `rng` ([`augment::draw_offset`]), example by
 /// example in batch order, after the epoch's shuffle. `on_epoch` sees every
 /// report as it happens; its error stops training.
 pub fn sgd<const H: usize, R: RngCore>(
