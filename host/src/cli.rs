@@ -1,6 +1,7 @@
 //! The `digitnet` command line: `train`, `eval` and `export`.
 
 use crate::atomic::write_atomic;
+use crate::cpu::Simd;
 use crate::eval::Evaluation;
 use crate::export::{self, ExportError, ExportOptions};
 use crate::idx::{self, IdxError, MnistFiles};
@@ -92,6 +93,12 @@ pub struct TrainArgs {
     /// Also evaluate on the validation set (training images 50,000-59,999) after every epoch.
     #[arg(long)]
     pub validation: bool,
+    /// Threads to train with; 0 for one per core. Every count gives the same model.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Instruction set: auto (the widest this processor has), baseline, avx2 or avx512. Every one gives the same model.
+    #[arg(long, value_parser = parse_simd, default_value = "auto")]
+    pub simd: Simd,
     /// Model file to write (safetensors).
     #[arg(long, default_value = DEFAULT_MODEL)]
     pub out: PathBuf,
@@ -126,6 +133,8 @@ impl TrainArgs {
             init: self.init.unwrap_or(base.init),
             schedule: self.schedule.unwrap_or(base.schedule),
             shift: self.shift.unwrap_or(base.shift),
+            threads: self.threads,
+            simd: self.simd,
         }
     }
 }
@@ -157,6 +166,10 @@ fn parse_init(v: &str) -> Result<Init, String> {
 
 fn parse_schedule(v: &str) -> Result<Schedule, String> {
     parse_named("schedule", v, Schedule::ALL, Schedule::name)
+}
+
+fn parse_simd(v: &str) -> Result<Simd, String> {
+    parse_named("instruction set", v, Simd::ALL, Simd::name)
 }
 
 fn parse_preset(v: &str) -> Result<Preset, String> {

@@ -8,10 +8,13 @@
 pub mod atomic;
 pub mod augment;
 pub mod cli;
+pub mod cpu;
 pub mod eval;
 pub mod export;
+pub mod fast;
 pub mod idx;
 pub mod model;
 pub mod net;
 pub mod preset;
+pub mod sparse;
 pub mod train;

@@ -1,9 +1,13 @@
 //! Nielsen's training loop: seeded shuffles, mini-batch SGD, evaluation per epoch.
 
 use crate::augment;
-use crate::idx::{Dataset, Image, PIXELS};
+use crate::cpu::{Simd, Unsupported};
+use crate::fast::{self, EpochPlan, Source, Trainer};
+use crate::idx::{Dataset, PIXELS};
 use crate::net::{AnyNet, IntoAny, WIDTHS};
-use digitnet_core::{Activation, Cost, Gradient, Init, Network, Step};
+use crate::sparse::SparseSet;
+use digitnet_core::input::Target;
+use digitnet_core::{Activation, Cost, Init, Network, Step};
 use rand_core::RngCore;
 use std::time::Instant;
 
@@ -44,6 +48,11 @@ pub struct TrainConfig {
     pub schedule: Schedule,
     /// Largest random translation of a training image, in pixels (0: none).
     pub shift: u8,
+    /// Threads to train and evaluate with (0: one per core). The result is
+    /// the same for every count.
+    pub threads: usize,
+    /// Instruction set of the training loops (the result is the same for each).
+    pub simd: Simd,
 }
 
 /// How the learning rate changes over the epochs.
@@ -107,6 +116,8 @@ impl Default for TrainConfig {
             init: Init::Normal,
             schedule: Schedule::Constant,
             shift: 0,
+            threads: 0,
+            simd: Simd::Auto,
         }
     }
 }
@@ -156,6 +167,9 @@ pub enum ConfigError {
         /// Images in the training file.
         available: usize,
     },
+    /// An instruction set this processor lacks.
+    #[error(transparent)]
+    Simd(#[from] Unsupported),
     /// More training images than the training set holds.
     #[error("--train-images must be between 1 and {available}, got {requested}")]
     TrainImages {
@@ -201,7 +215,16 @@ impl TrainConfig {
                 train_images: self.train_images,
             });
         }
+        self.simd.resolve()?;
         Ok(())
+    }
+
+    /// The number of threads to use: `threads`, or one per core when it is 0.
+    pub fn thread_count(&self) -> usize {
+        match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
     }
 
     /// The update rule's settings in epoch `epoch` (from 1): the scheduled
@@ -345,6 +368,32 @@ pub fn sgd<const H: usize, R: RngCore>(
     config: &TrainConfig,
     on_epoch: OnEpoch<'_>,
 ) -> Result<Vec<EpochReport>, TrainError> {
+    // The fast path keeps each pixel's row of hidden weights padded to whole
+    // 16-float vectors; the widths the command line offers get their padded
+    // size here (any other width runs unpadded, with the same results).
+    let any: &mut dyn std::any::Any = net;
+    macro_rules! padded {
+        ($($h:literal => $w:literal),*) => {
+            $(if let Some(net) = any.downcast_mut::<DigitNet<$h>>() {
+                return sgd_padded::<$h, $w, R>(net, rng, data, config, on_epoch);
+            })*
+        };
+    }
+    padded!(10 => 16, 16 => 16, 20 => 32, 30 => 32, 50 => 64, 64 => 64, 100 => 112, 128 => 128);
+    match any.downcast_mut::<DigitNet<H>>() {
+        Some(net) => sgd_padded::<H, H, R>(net, rng, data, config, on_epoch),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// [`sgd`] with the hidden weights' rows `W ≥ H` floats wide.
+fn sgd_padded<const H: usize, const W: usize, R: RngCore>(
+    net: &mut DigitNet<H>,
+    rng: &mut R,
+    data: Splits<'_>,
+    config: &TrainConfig,
+    on_epoch: OnEpoch<'_>,
+) -> Result<Vec<EpochReport>, TrainError> {
     config.validate()?;
     let train = data.train;
     if config.train_images > train.len() {
@@ -354,38 +403,68 @@ pub fn sgd<const H: usize, R: RngCore>(
         }
         .into());
     }
+    // The plain loop stops at the first bad label, in epoch 1 (which visits
+    // every image); the fast path checks them all first.
+    for label in train.labels.iter().take(config.train_images) {
+        Target::<CLASSES>::target(label).map_err(|source| TrainError::Step { epoch: 1, source })?;
+    }
+    let threads = config.thread_count();
+    let simd = config.simd.resolve().map_err(ConfigError::from)?;
+    let images = train.images.get(..config.train_images).unwrap_or(&[]);
+    let cached = (config.shift == 0).then(|| SparseSet::new(images));
+    let test = SparseSet::new(&data.test.images);
+    let validation = data.validation.map(|v| (SparseSet::new(&v.images), v));
+    let mut trainer = Trainer::<H, W>::new(net, threads, simd);
     let mut order: Vec<usize> = (0..config.train_images).collect();
-    let mut nabla: Box<Gradient<PIXELS, H, CLASSES>> = Box::default();
-    let mut moved: Vec<Image> = Vec::new();
+    let mut offsets: Vec<(i32, i32)> = Vec::new();
     let mut reports = Vec::with_capacity(config.epochs.min(1 << 16));
     for epoch in 1..=config.epochs {
         let start = Instant::now();
         let step = config.step(epoch);
+        step.validate()
+            .map_err(|source| TrainError::Step { epoch, source })?;
         digitnet_core::random::shuffle(rng, &mut order);
-        for batch in order.chunks(config.batch_size) {
-            let labels = batch.iter().filter_map(|&i| train.labels.get(i).copied());
-            let result = if config.shift == 0 {
-                let images = batch.iter().filter_map(|&i| train.images.get(i));
-                net.update_mini_batch(images.zip(labels), step, &mut nabla)
-            } else {
-                moved.clear();
-                for image in batch.iter().filter_map(|&i| train.images.get(i)) {
-                    let (dx, dy) = augment::draw_offset(rng, config.shift);
-                    moved.push(augment::translate(image, dx, dy));
+        let source = match &cached {
+            Some(set) => Source::Cached(set),
+            None => {
+                // One offset per example, in batch order, after the shuffle.
+                offsets.clear();
+                offsets.extend(
+                    order
+                        .iter()
+                        .map(|_| augment::draw_offset(rng, config.shift)),
+                );
+                Source::Shifted {
+                    images,
+                    offsets: &offsets,
                 }
-                net.update_mini_batch(moved.iter().zip(labels), step, &mut nabla)
-            };
-            result.map_err(|source| TrainError::Step { epoch, source })?;
-        }
+            }
+        };
+        trainer.epoch(EpochPlan {
+            order: &order,
+            batch_size: config.batch_size,
+            source,
+            labels: &train.labels,
+            decay: step.decay(),
+            eta: step.eta,
+        });
+        trainer.write_to(net);
         let train_seconds = start.elapsed().as_secs_f64();
         if !net.is_finite() {
             return Err(TrainError::Diverged { epoch });
         }
+        let hidden = trainer.hidden();
+        let head = digitnet_core::head::Head::of(&*net);
+        let correct = |set: &SparseSet, labels: &[u8]| {
+            fast::count_correct(&hidden, &head, set, labels, threads, simd)
+        };
         let report = EpochReport {
             epoch,
-            correct: evaluate(net, data.test),
+            correct: correct(&test, &data.test.labels),
             total: data.test.len(),
-            validation: data.validation.map(|v| (evaluate(net, v), v.len())),
+            validation: validation
+                .as_ref()
+                .map(|(set, v)| (correct(set, &v.labels), v.len())),
             train_seconds,
         };
         on_epoch(&report).map_err(|source| TrainError::Callback { epoch, source })?;

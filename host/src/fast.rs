@@ -1,0 +1,712 @@
+//! The training fast path: the core's pixel-major kernels
+//! ([`digitnet_core::pixel_major`], [`digitnet_core::head`]) run on several
+//! threads, with results bit-identical to one call of
+//! `Network::update_mini_batch` per mini-batch, whatever the thread count.
+//!
+//! ## How the work is split
+//!
+//! The hidden weights are split by lane (pixel `k` belongs to lane `k mod 8`):
+//! each thread owns some lanes' weights and `nabla_w` for the whole run, and is
+//! the only one to read or write them. An epoch is a sequence of *rounds* of
+//! at most [`ROUND`] examples (a mini-batch of 10 is one round; a full batch
+//! is many); each round has two phases, separated by a barrier:
+//!
+//! 1. **Lanes.** Each thread adds the previous round's gradients to its lanes
+//!    of `nabla_w`, example by example in batch order (so every element sums
+//!    its terms in the order of the plain code), applies the update if that
+//!    round ended a mini-batch, then computes its lanes' partial sums for this
+//!    round's examples and publishes them, combined as far as its lanes allow
+//!    in the fixed pairwise tree `((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7))`.
+//! 2. **Examples.** Each thread takes a share of the round's examples,
+//!    completes the tree for each, and runs the rest of the forward pass and
+//!    backpropagation ([`Head::backprop`]), publishing each example's deltas.
+//!
+//! The small parameters (hidden biases and the output layer) are updated by
+//! every thread on its own copy from the same published deltas in the same
+//! order, so the copies stay identical and need no further exchange. Which
+//! thread computes a value never changes how it is computed.
+
+use crate::cpu::{self, Simd, Task};
+use crate::idx::{Image, PIXELS};
+use crate::sparse::SparseSet;
+use crate::train::{DigitNet, CLASSES};
+use digitnet_core::head::{ExampleGrad, Head, HeadGrad};
+use digitnet_core::input::{one_hot, LANES, PIXEL_MAX};
+use digitnet_core::pixel_major::{
+    accumulate, descend, from_layer, lane_sum, lane_sum_pair, to_layer, weighted_sums, LaneRows,
+    PixelMajor, Row, SparseImage,
+};
+use std::cell::Cell;
+use std::ops::Range;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+
+/// Rows per lane: pixel `k = 8c + l` is row `c` of lane `l`.
+pub const LANE_ROWS: usize = PIXELS / LANES;
+
+/// Most examples in one round (bounds the exchange buffers for big batches).
+pub const ROUND: usize = 64;
+
+/// Nodes of the lane-combining tree: 8 leaves, 4 pairs, 2 quads, 1 root.
+const NODES: usize = 15;
+
+/// First node id of each tree level.
+const LEVEL_START: [usize; 4] = [0, 8, 12, 14];
+
+/// The whole hidden layer of an MNIST network, pixel-major, `W` floats per
+/// row (the hidden width `H` padded for whole SIMD vectors).
+pub type Hidden<const W: usize> = PixelMajor<W, LANE_ROWS>;
+
+/// Where an epoch's training images come from.
+#[derive(Clone, Copy, Debug)]
+pub enum Source<'a> {
+    /// Lists made once (no augmentation), indexed like the training set.
+    Cached(&'a SparseSet),
+    /// Images translated by one offset per position in the epoch's order.
+    Shifted {
+        /// The training images.
+        images: &'a [Image],
+        /// `(dx, dy)` for each position of the epoch's order.
+        offsets: &'a [(i32, i32)],
+    },
+}
+
+/// One epoch's work, the same for every thread.
+#[derive(Clone, Copy, Debug)]
+pub struct EpochPlan<'a> {
+    /// The shuffled indices of the training images.
+    pub order: &'a [usize],
+    /// Examples per mini-batch (the last may be shorter).
+    pub batch_size: usize,
+    /// The training images.
+    pub source: Source<'a>,
+    /// Labels of the training images.
+    pub labels: &'a [u8],
+    /// The weight-decay factor `1 − eta·lambda/n`.
+    pub decay: f32,
+    /// The learning rate `eta`.
+    pub eta: f32,
+}
+
+/// A round: examples `start..end` of the order, in mini-batch `batch`.
+#[derive(Clone, Copy, Debug)]
+struct RoundSpan {
+    start: usize,
+    end: usize,
+    /// Whether the mini-batch ends with this round, and its size `m` then.
+    batch_end: Option<usize>,
+}
+
+fn rounds(len: usize, batch_size: usize) -> Vec<RoundSpan> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < len {
+        let batch_end = (start + batch_size.max(1)).min(len);
+        let m = batch_end - start;
+        while start < batch_end {
+            let end = (start + ROUND).min(batch_end);
+            out.push(RoundSpan {
+                start,
+                end,
+                batch_end: (end == batch_end).then_some(m),
+            });
+            start = end;
+        }
+    }
+    out
+}
+
+/// Values passed between threads: lane sums and per-example deltas.
+///
+/// Relaxed loads and stores; the barrier between the phase that writes a
+/// slot and the phase that reads it orders them.
+trait Board {
+    fn put(&self, at: usize, values: &[f32]);
+    fn get(&self, at: usize, out: &mut [f32]);
+}
+
+/// The board of a multi-threaded run.
+struct Shared(Vec<AtomicU32>);
+
+impl Board for Shared {
+    #[inline(always)]
+    fn put(&self, at: usize, values: &[f32]) {
+        for (slot, v) in self.0.iter().skip(at).zip(values) {
+            slot.store(v.to_bits(), Ordering::Relaxed);
+        }
+    }
+    #[inline(always)]
+    fn get(&self, at: usize, out: &mut [f32]) {
+        for (slot, v) in self.0.iter().skip(at).zip(out) {
+            *v = f32::from_bits(slot.load(Ordering::Relaxed));
+        }
+    }
+}
+
+/// The board of a single-threaded run: plain memory.
+struct Local(Vec<Cell<f32>>);
+
+impl Board for Local {
+    #[inline(always)]
+    fn put(&self, at: usize, values: &[f32]) {
+        for (slot, v) in self.0.iter().skip(at).zip(values) {
+            slot.set(*v);
+        }
+    }
+    #[inline(always)]
+    fn get(&self, at: usize, out: &mut [f32]) {
+        for (slot, v) in self.0.iter().skip(at).zip(out) {
+            *v = slot.get();
+        }
+    }
+}
+
+/// Where example `x` of a round keeps its values on the board.
+#[derive(Clone, Copy, Debug)]
+struct Layout {
+    h: usize,
+    w: usize,
+}
+
+impl Layout {
+    fn stride(self) -> usize {
+        NODES * self.w + 2 * self.h + CLASSES
+    }
+    fn node(self, x: usize, node: usize) -> usize {
+        x * self.stride() + node * self.w
+    }
+    fn grads(self, x: usize) -> usize {
+        x * self.stride() + NODES * self.w
+    }
+    fn len(self) -> usize {
+        ROUND * self.stride()
+    }
+}
+
+/// A barrier that spins (then yields): rounds are microseconds long, far
+/// shorter than a sleep and wake-up.
+#[derive(Debug)]
+struct SpinBarrier {
+    n: usize,
+    count: AtomicUsize,
+    generation: AtomicUsize,
+}
+
+impl SpinBarrier {
+    fn new(n: usize) -> Self {
+        Self {
+            n,
+            count: AtomicUsize::new(0),
+            generation: AtomicUsize::new(0),
+        }
+    }
+
+    fn wait(&self) {
+        if self.n <= 1 {
+            return;
+        }
+        let generation = self.generation.load(Ordering::Acquire);
+        if self.count.fetch_add(1, Ordering::AcqRel) + 1 == self.n {
+            self.count.store(0, Ordering::Relaxed);
+            self.generation.fetch_add(1, Ordering::AcqRel);
+        } else {
+            let mut spins = 0u32;
+            while self.generation.load(Ordering::Acquire) == generation {
+                if spins < 1 << 12 {
+                    std::hint::spin_loop();
+                    spins += 1;
+                } else {
+                    std::thread::yield_now();
+                }
+            }
+        }
+    }
+}
+
+/// The lanes thread `t` of `threads` owns: a contiguous share of the eight.
+fn lanes_of(t: usize, threads: usize) -> Range<usize> {
+    let n = threads.clamp(1, LANES);
+    if t >= n {
+        return LANES..LANES;
+    }
+    (LANES * t / n)..(LANES * (t + 1) / n)
+}
+
+/// The tree nodes a lane range publishes: its maximal aligned blocks, as
+/// `(level, index)` (a block of `2^level` lanes starting at `index · 2^level`).
+fn blocks(lanes: Range<usize>) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = lanes.start;
+    while i < lanes.end {
+        let mut level = 3;
+        while level > 0 && (i % (1 << level) != 0 || i + (1 << level) > lanes.end) {
+            level -= 1;
+        }
+        out.push((level, i >> level));
+        i += 1 << level;
+    }
+    out
+}
+
+/// The sum of tree node `(level, index)` from the leaves, pairwise.
+#[inline(always)]
+fn node_sum<const H: usize>(leaves: &[Row<H>; LANES], level: usize, index: usize) -> Row<H> {
+    if level == 0 {
+        return leaves.get(index).copied().unwrap_or(Row::ZERO);
+    }
+    node_sum(leaves, level - 1, 2 * index).plus(&node_sum(leaves, level - 1, 2 * index + 1))
+}
+
+/// One thread's share of the state: its lanes of the hidden weights and of
+/// `nabla_w`, and its own copy of the head.
+struct Worker<const H: usize, const W: usize> {
+    index: usize,
+    lanes: Range<usize>,
+    blocks: Vec<(usize, usize)>,
+    weights: Vec<LaneRows<W, LANE_ROWS>>,
+    nabla: Vec<LaneRows<W, LANE_ROWS>>,
+    touched: Vec<u128>,
+    head: Head<H, CLASSES>,
+    head_grad: HeadGrad<H, CLASSES>,
+    /// This round's and the last round's translated images (with `--shift`).
+    shifted: [SparseSet; 2],
+}
+
+/// What every thread reads during an epoch.
+struct Epoch<'a, B> {
+    plan: EpochPlan<'a>,
+    rounds: &'a [RoundSpan],
+    threads: usize,
+    /// Which tree nodes some thread publishes.
+    published: [bool; NODES],
+    board: &'a B,
+    barrier: &'a SpinBarrier,
+    layout: Layout,
+}
+
+impl<const H: usize, const W: usize> Worker<H, W> {
+    /// Image `pos` of the epoch's order (slot `x` of its round), from the cache or the shifted buffer.
+    #[inline(always)]
+    fn image<'s>(
+        plan: &EpochPlan<'s>,
+        shifted: &'s SparseSet,
+        pos: usize,
+        x: usize,
+    ) -> SparseImage<'s> {
+        match plan.source {
+            Source::Cached(set) => set.get(plan.order.get(pos).copied().unwrap_or(usize::MAX)),
+            Source::Shifted { .. } => shifted.get(x),
+        }
+    }
+
+    #[inline(always)]
+    fn run<B: Board>(&mut self, ep: &Epoch<'_, B>) {
+        let mut previous: Option<(RoundSpan, usize)> = None;
+        for (r, &round) in ep.rounds.iter().enumerate() {
+            let buf = r % 2;
+            self.load_shifted(ep, round, buf);
+            if let Some((prev, prev_buf)) = previous {
+                self.absorb(ep, prev, prev_buf);
+            }
+            self.forward(ep, round, buf);
+            ep.barrier.wait();
+            self.backprop(ep, round);
+            ep.barrier.wait();
+            previous = Some((round, buf));
+        }
+        if let Some((prev, prev_buf)) = previous {
+            self.absorb(ep, prev, prev_buf);
+        }
+    }
+
+    /// With `--shift`: translates and lists this round's images.
+    #[inline(always)]
+    fn load_shifted<B: Board>(&mut self, ep: &Epoch<'_, B>, round: RoundSpan, buf: usize) {
+        let Source::Shifted { images, offsets } = ep.plan.source else {
+            return;
+        };
+        let Some(set) = self.shifted.get_mut(buf) else {
+            return;
+        };
+        set.clear();
+        for pos in round.start..round.end {
+            let i = ep.plan.order.get(pos).copied().unwrap_or(usize::MAX);
+            let (dx, dy) = offsets.get(pos).copied().unwrap_or((0, 0));
+            match images.get(i) {
+                Some(image) => set.push(&crate::augment::translate(image, dx, dy)),
+                None => set.push(&[0; PIXELS]),
+            }
+        }
+    }
+
+    /// Phase 1, first half: adds a finished round's gradients to this
+    /// thread's lanes and its head copy; updates if the round ended a batch.
+    #[inline(always)]
+    fn absorb<B: Board>(&mut self, ep: &Epoch<'_, B>, round: RoundSpan, buf: usize) {
+        let Worker {
+            lanes,
+            nabla,
+            touched,
+            head,
+            head_grad,
+            weights,
+            shifted,
+            ..
+        } = self;
+        let shifted = shifted.get(buf).unwrap_or(&shifted[0]);
+        let mut g = ExampleGrad::<H, CLASSES>::zeroed();
+        for (x, pos) in (round.start..round.end).enumerate() {
+            let at = ep.layout.grads(x);
+            ep.board.get(at, &mut g.a_hidden);
+            ep.board.get(at + H, &mut g.delta_hidden);
+            ep.board.get(at + 2 * H, &mut g.delta_out);
+            head_grad.add(&g);
+            let mut dscaled = Row::<W>::ZERO;
+            for (s, d) in dscaled.0.iter_mut().zip(&g.delta_hidden) {
+                *s = d / PIXEL_MAX;
+            }
+            let image = Self::image(&ep.plan, shifted, pos, x);
+            for ((l, n), t) in lanes.clone().zip(nabla.iter_mut()).zip(touched.iter_mut()) {
+                accumulate(n, t, &dscaled, image.lane(l));
+            }
+        }
+        if let Some(m) = round.batch_end {
+            let (decay, scale) = (ep.plan.decay, ep.plan.eta / m as f32);
+            for ((w, n), t) in weights
+                .iter_mut()
+                .zip(nabla.iter_mut())
+                .zip(touched.iter_mut())
+            {
+                descend(w, n, t, decay, scale);
+            }
+            head.descend(decay, scale, head_grad);
+            head_grad.clear();
+        }
+    }
+
+    /// Phase 1, second half: this thread's lane sums for the round's
+    /// examples, combined into its tree blocks and published.
+    #[inline(always)]
+    fn forward<B: Board>(&mut self, ep: &Epoch<'_, B>, round: RoundSpan, buf: usize) {
+        let shifted = self.shifted.get(buf).unwrap_or(&self.shifted[0]);
+        let mut leaves = [Row::<W>::ZERO; LANES];
+        for (x, pos) in (round.start..round.end).enumerate() {
+            let image = Self::image(&ep.plan, shifted, pos, x);
+            let mut l = self.lanes.start;
+            let mut own = self.weights.iter();
+            while l < self.lanes.end {
+                if l + 1 < self.lanes.end {
+                    if let (Some(ra), Some(rb)) = (own.next(), own.next()) {
+                        let (a, b) = lane_sum_pair((ra, rb), (image.lane(l), image.lane(l + 1)));
+                        leaves[l] = a;
+                        leaves[l + 1] = b;
+                    }
+                    l += 2;
+                } else {
+                    if let Some(ra) = own.next() {
+                        leaves[l] = lane_sum(ra, image.lane(l));
+                    }
+                    l += 1;
+                }
+            }
+            for &(level, index) in &self.blocks {
+                let sum = node_sum(&leaves, level, index);
+                ep.board
+                    .put(ep.layout.node(x, LEVEL_START[level] + index), &sum.0);
+            }
+        }
+    }
+
+    /// Phase 2: the rest of the forward pass and backpropagation for this
+    /// thread's share of the round's examples.
+    #[inline(always)]
+    fn backprop<B: Board>(&mut self, ep: &Epoch<'_, B>, round: RoundSpan) {
+        let n = round.end - round.start;
+        let share = (n * self.index / ep.threads)..(n * (self.index + 1) / ep.threads);
+        let mut g = ExampleGrad::<H, CLASSES>::zeroed();
+        for x in share {
+            let sums = gather::<W, B>(ep, x, 3, 0);
+            let pos = round.start + x;
+            let i = ep.plan.order.get(pos).copied().unwrap_or(usize::MAX);
+            let label = ep.plan.labels.get(i).copied().unwrap_or(0);
+            let y = one_hot::<CLASSES>(usize::from(label)).unwrap_or([0.0; CLASSES]);
+            self.head.backprop(&sums.0, &y, &mut g);
+            let at = ep.layout.grads(x);
+            ep.board.put(at, &g.a_hidden);
+            ep.board.put(at + H, &g.delta_hidden);
+            ep.board.put(at + 2 * H, &g.delta_out);
+        }
+    }
+}
+
+/// Tree node `(level, index)` of example `x`: from the board if a thread
+/// published it, else the sum of its two children.
+#[inline(always)]
+fn gather<const H: usize, B: Board>(
+    ep: &Epoch<'_, B>,
+    x: usize,
+    level: usize,
+    index: usize,
+) -> Row<H> {
+    let id = LEVEL_START[level] + index;
+    if ep.published[id] || level == 0 {
+        let mut row = Row::ZERO;
+        ep.board.get(ep.layout.node(x, id), &mut row.0);
+        return row;
+    }
+    gather(ep, x, level - 1, 2 * index).plus(&gather(ep, x, level - 1, 2 * index + 1))
+}
+
+/// [`Worker::run`] as a [`Task`], so that it is compiled per instruction set.
+struct RunWorker<'a, 'e, const H: usize, const W: usize, B> {
+    worker: &'a mut Worker<H, W>,
+    epoch: &'a Epoch<'e, B>,
+}
+
+impl<const H: usize, const W: usize, B: Board> Task for RunWorker<'_, '_, H, W, B> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        self.worker.run(self.epoch);
+    }
+}
+
+/// The state of a training run on the fast path.
+pub struct Trainer<const H: usize, const W: usize> {
+    workers: Vec<Worker<H, W>>,
+    simd: Simd,
+    layout: Layout,
+}
+
+impl<const H: usize, const W: usize> std::fmt::Debug for Trainer<H, W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Trainer")
+            .field("hidden", &H)
+            .field("threads", &self.workers.len())
+            .field("simd", &self.simd)
+            .finish()
+    }
+}
+
+impl<const H: usize, const W: usize> Trainer<H, W> {
+    /// Takes over `net`'s parameters, split for `threads` threads (at least 1).
+    pub fn new(net: &DigitNet<H>, threads: usize, simd: Simd) -> Self {
+        let threads = threads.max(1);
+        let mut hidden: Box<Hidden<W>> = boxed_hidden();
+        from_layer(&net.hidden, &mut hidden);
+        let workers = (0..threads)
+            .map(|t| {
+                let lanes = lanes_of(t, threads);
+                let weights: Vec<_> = hidden.get(lanes.clone()).unwrap_or(&[]).to_vec();
+                let nabla = vec![[Row::ZERO; LANE_ROWS]; weights.len()];
+                Worker {
+                    index: t,
+                    blocks: blocks(lanes.clone()),
+                    touched: vec![0; weights.len()],
+                    lanes,
+                    weights,
+                    nabla,
+                    head: Head::of(net),
+                    head_grad: HeadGrad::zeroed(),
+                    shifted: Default::default(),
+                }
+            })
+            .collect();
+        Self {
+            workers,
+            simd,
+            layout: Layout { h: H, w: W },
+        }
+    }
+
+    /// Number of threads.
+    pub fn threads(&self) -> usize {
+        self.workers.len()
+    }
+
+    /// One epoch of mini-batch SGD over `plan.order`.
+    pub fn epoch(&mut self, plan: EpochPlan<'_>) {
+        let threads = self.workers.len();
+        let spans = rounds(plan.order.len(), plan.batch_size);
+        let mut published = [false; NODES];
+        for w in &self.workers {
+            for &(level, index) in &w.blocks {
+                published[LEVEL_START[level] + index] = true;
+            }
+        }
+        let barrier = SpinBarrier::new(threads);
+        let simd = self.simd;
+        if threads == 1 {
+            let board = Local((0..self.layout.len()).map(|_| Cell::new(0.0)).collect());
+            let epoch = Epoch {
+                plan,
+                rounds: &spans,
+                threads,
+                published,
+                board: &board,
+                barrier: &barrier,
+                layout: self.layout,
+            };
+            for worker in &mut self.workers {
+                cpu::dispatch(
+                    simd,
+                    RunWorker {
+                        worker,
+                        epoch: &epoch,
+                    },
+                );
+            }
+            return;
+        }
+        let board = Shared((0..self.layout.len()).map(|_| AtomicU32::new(0)).collect());
+        let epoch = Epoch {
+            plan,
+            rounds: &spans,
+            threads,
+            published,
+            board: &board,
+            barrier: &barrier,
+            layout: self.layout,
+        };
+        std::thread::scope(|s| {
+            let (first, rest) = self.workers.split_at_mut(1);
+            for worker in rest {
+                let epoch = &epoch;
+                s.spawn(move || cpu::dispatch(simd, RunWorker { worker, epoch }));
+            }
+            for worker in first {
+                cpu::dispatch(
+                    simd,
+                    RunWorker {
+                        worker,
+                        epoch: &epoch,
+                    },
+                );
+            }
+        });
+    }
+
+    /// The whole hidden layer, pixel-major.
+    pub fn hidden(&self) -> Box<Hidden<W>> {
+        let mut out = boxed_hidden();
+        for w in &self.workers {
+            for (dst, src) in out.iter_mut().skip(w.lanes.start).zip(&w.weights) {
+                *dst = *src;
+            }
+        }
+        out
+    }
+
+    /// The head (hidden biases and output layer), as every thread holds it.
+    pub fn head(&self) -> Option<&Head<H, CLASSES>> {
+        self.workers.first().map(|w| &w.head)
+    }
+
+    /// Writes the trained parameters into `net`.
+    pub fn write_to(&self, net: &mut DigitNet<H>) {
+        to_layer(&self.hidden(), &mut net.hidden);
+        if let Some(head) = self.head() {
+            head.write_to(net);
+        }
+    }
+}
+
+/// A zeroed pixel-major hidden layer on the heap.
+fn boxed_hidden<const W: usize>() -> Box<Hidden<W>> {
+    vec![[Row::<W>::ZERO; LANE_ROWS]; LANES]
+        .into_boxed_slice()
+        .try_into()
+        .unwrap_or_else(|_| Box::new([[Row::ZERO; LANE_ROWS]; LANES]))
+}
+
+/// Counts the images whose prediction equals their label, classifying with
+/// the pixel-major hidden layer (the same bits as `Network::predict`).
+pub fn count_correct<const H: usize, const W: usize>(
+    hidden: &Hidden<W>,
+    head: &Head<H, CLASSES>,
+    images: &SparseSet,
+    labels: &[u8],
+    threads: usize,
+    simd: Simd,
+) -> usize {
+    let n = images.len().min(labels.len());
+    let threads = threads.clamp(1, n.max(1));
+    let task = |range: Range<usize>| Classify {
+        hidden,
+        head,
+        images,
+        labels,
+        range,
+    };
+    if threads == 1 {
+        return cpu::dispatch(simd, task(0..n));
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (1..threads)
+            .map(|t| {
+                let task = task((n * t / threads)..(n * (t + 1) / threads));
+                s.spawn(move || cpu::dispatch(simd, task))
+            })
+            .collect();
+        let mine = cpu::dispatch(simd, task(0..n / threads));
+        mine + handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or(0))
+            .sum::<usize>()
+    })
+}
+
+/// The predictions of a range of images, as a [`Task`].
+struct Classify<'a, const H: usize, const W: usize> {
+    hidden: &'a Hidden<W>,
+    head: &'a Head<H, CLASSES>,
+    images: &'a SparseSet,
+    labels: &'a [u8],
+    range: Range<usize>,
+}
+
+impl<const H: usize, const W: usize> Task for Classify<'_, H, W> {
+    type Output = usize;
+    #[inline(always)]
+    fn run(self) -> usize {
+        self.range
+            .filter(|&i| {
+                let sums = weighted_sums(self.hidden, &self.images.get(i));
+                let label = self.labels.get(i).copied().map(usize::from);
+                Some(self.head.predict(&sums.0)) == label
+            })
+            .count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounds_cover_batches_in_order() {
+        let r = rounds(25, 10);
+        let spans: Vec<_> = r.iter().map(|s| (s.start, s.end, s.batch_end)).collect();
+        assert_eq!(
+            spans,
+            [(0, 10, Some(10)), (10, 20, Some(10)), (20, 25, Some(5))]
+        );
+        let big = rounds(150, 150);
+        assert_eq!(big.len(), 3);
+        assert_eq!(big[2].batch_end, Some(150));
+        assert_eq!(big[0].batch_end, None);
+    }
+
+    #[test]
+    fn lane_blocks_follow_the_pairwise_tree() {
+        assert_eq!(blocks(0..8), [(3, 0)]);
+        assert_eq!(blocks(0..4), [(2, 0)]);
+        assert_eq!(blocks(4..8), [(2, 1)]);
+        assert_eq!(blocks(0..2), [(1, 0)]);
+        assert_eq!(blocks(2..5), [(1, 1), (0, 4)]);
+        assert_eq!(blocks(5..8), [(0, 5), (1, 3)]);
+        for threads in 1..=10 {
+            let covered: Vec<usize> = (0..threads).flat_map(|t| lanes_of(t, threads)).collect();
+            assert_eq!(covered, (0..8).collect::<Vec<_>>(), "{threads}");
+        }
+    }
+}
