@@ -187,14 +187,19 @@ impl Layout {
 #[derive(Debug)]
 struct SpinBarrier {
     n: usize,
+    /// Spins before each yield: none when there are more threads than
+    /// cores, as a spinning thread would then hold up one that has work.
+    spins: u32,
     count: AtomicUsize,
     generation: AtomicUsize,
 }
 
 impl SpinBarrier {
     fn new(n: usize) -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
         Self {
             n,
+            spins: if n <= cores { 1 << 12 } else { 0 },
             count: AtomicUsize::new(0),
             generation: AtomicUsize::new(0),
         }
@@ -211,7 +216,7 @@ impl SpinBarrier {
         } else {
             let mut spins = 0u32;
             while self.generation.load(Ordering::Acquire) == generation {
-                if spins < 1 << 12 {
+                if spins < self.spins {
                     std::hint::spin_loop();
                     spins += 1;
                 } else {
