@@ -4,7 +4,8 @@
 //! The training fast path computes the hidden layer's sums `Σ_k w_jk p_k`
 //! pixel-major (see [`crate::pixel_major`]); a [`Head`] takes it from there,
 //! with the same operations in the same order as [`Network::backprop`], so
-//! the results are bit-identical.
+//! the results are bit-identical. Its sigmoid and softmax use
+//! [`crate::expf`], `libm`'s exponential rewritten to vectorise, bit for bit.
 
 use crate::activation::Activation;
 use crate::cost::Cost;
@@ -134,7 +135,11 @@ impl<const H: usize, const O: usize> Head<H, O> {
     #[inline]
     pub fn outputs(&self, a_hidden: &[f32; H], out: &mut [f32; O]) {
         self.output.weighted_input(a_hidden, out);
-        self.cost.activate_output(out);
+        if self.cost.softmax() {
+            crate::expf::softmax_in_place(out);
+        } else {
+            crate::expf::sigmoid_in_place(out);
+        }
     }
 
     /// The network's answer for an image whose pixel sums are `sums`.

@@ -65,6 +65,7 @@
 pub mod activation;
 pub mod cost;
 pub mod error;
+pub mod expf;
 pub mod gradient;
 pub mod head;
 pub mod init;

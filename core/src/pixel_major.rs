@@ -229,12 +229,14 @@ pub fn accumulate<const H: usize>(
     dscaled: &Row<H>,
     pixels: &[[u8; 2]],
 ) {
+    let mut marks = *touched;
     for &[c, p] in pixels {
         if let Some(row) = nabla.get_mut(usize::from(c)) {
             row.add_product(dscaled, f32::from(p));
-            *touched |= 1u128 << (c & 127);
+            marks |= 1u128 << (c & 127);
         }
     }
+    *touched = marks;
 }
 
 /// The SGD step for one lane of the hidden weights, `w ← decay·w − scale·nabla_w`
@@ -257,15 +259,17 @@ pub fn descend<const H: usize>(
             let c = bits.trailing_zeros() as usize;
             bits &= bits - 1;
             if let (Some(w), Some(n)) = (weights.get_mut(c), nabla.get_mut(c)) {
-                zip_mut(&mut w.0, &n.0, |w, n| *w = decay * *w - scale * n);
-                *n = Row::ZERO;
+                // A copy, so that the compiler sees `w` and `n` apart and
+                // vectorises the loop.
+                let nv = core::mem::take(n);
+                zip_mut(&mut w.0, &nv.0, |w, n| *w = decay * *w - scale * n);
             }
         }
     } else {
         for (c, (w, n)) in weights.iter_mut().zip(nabla.iter_mut()).enumerate() {
             if c < 128 && *touched & (1u128 << c) != 0 {
-                zip_mut(&mut w.0, &n.0, |w, n| *w = decay * *w - scale * n);
-                *n = Row::ZERO;
+                let nv = core::mem::take(n);
+                zip_mut(&mut w.0, &nv.0, |w, n| *w = decay * *w - scale * n);
             } else {
                 map_mut(&mut w.0, |w| *w *= decay);
             }

@@ -38,6 +38,8 @@ pub enum Command {
     Eval(EvalArgs),
     /// Write a model and some test digits as Rust source for the firmware.
     Export(ExportArgs),
+    /// Time loading, training and classifying on the bundled data.
+    Bench(BenchArgs),
 }
 
 /// Flags of `digitnet train`.
@@ -207,6 +209,58 @@ pub struct ExportArgs {
     pub data: PathBuf,
 }
 
+/// Flags of `digitnet bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Folder holding the MNIST IDX files (raw or .gz).
+    #[arg(long, default_value = DEFAULT_DATA)]
+    pub data: PathBuf,
+    /// The recipe to time: chapter1 or best; the flags below override it.
+    #[arg(long, value_parser = parse_preset, default_value = "chapter1")]
+    pub preset: Preset,
+    /// Hidden neurons [default: the preset's].
+    #[arg(long)]
+    pub hidden: Option<usize>,
+    /// Hidden activation: sigmoid or relu [default: the preset's].
+    #[arg(long, value_parser = parse_activation)]
+    pub activation: Option<Activation>,
+    /// Cost: quadratic, cross-entropy or log-likelihood [default: the preset's].
+    #[arg(long, value_parser = parse_cost)]
+    pub cost: Option<Cost>,
+    /// Learning rate eta [default: the preset's].
+    #[arg(long, allow_negative_numbers = true)]
+    pub eta: Option<f32>,
+    /// Epochs to train; the median epoch is reported.
+    #[arg(long, default_value_t = 5)]
+    pub epochs: usize,
+    /// Threads; 0 for one per core.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Instruction set: auto, baseline, avx2 or avx512.
+    #[arg(long, value_parser = parse_simd, default_value = "auto")]
+    pub simd: Simd,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl BenchArgs {
+    /// The preset's settings with the flags given applied over them.
+    pub fn config(&self) -> TrainConfig {
+        let base = self.preset.config();
+        TrainConfig {
+            epochs: self.epochs,
+            hidden: self.hidden.unwrap_or(base.hidden),
+            activation: self.activation.unwrap_or(base.activation),
+            cost: self.cost.unwrap_or(base.cost),
+            eta: self.eta.unwrap_or(base.eta),
+            threads: self.threads,
+            simd: self.simd,
+            ..base
+        }
+    }
+}
+
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -226,6 +280,9 @@ pub enum CliError {
     /// Exporting failed.
     #[error(transparent)]
     Export(#[from] ExportError),
+    /// Benchmarking failed.
+    #[error(transparent)]
+    Bench(#[from] crate::bench::BenchError),
     /// Writing the metrics file failed.
     #[error("{}: cannot write metrics", path.display())]
     Metrics {
@@ -260,6 +317,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Train(args) => run_train(&args),
         Command::Eval(args) => run_eval(&args),
         Command::Export(args) => run_export(&args),
+        Command::Bench(args) => run_bench(&args),
     }
 }
 
@@ -449,6 +507,16 @@ fn run_eval(args: &EvalArgs) -> Result<(), CliError> {
         args.data.display()
     );
     print!("{}", Evaluation::run_any(&loaded.net, &test_set));
+    Ok(())
+}
+
+fn run_bench(args: &BenchArgs) -> Result<(), CliError> {
+    let report = crate::bench::run(&args.data, &args.config(), args.preset)?;
+    if args.json {
+        println!("{}", report.to_json());
+    } else {
+        println!("{report}");
+    }
     Ok(())
 }
 

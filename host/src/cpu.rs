@@ -9,7 +9,8 @@
 //! This is the crate's only `unsafe` code: calling a `#[target_feature]`
 //! function is `unsafe` because running an instruction the processor lacks is
 //! undefined behaviour, so each call below is made only after
-//! `is_x86_feature_detected!` has confirmed every feature it enables.
+//! `is_x86_feature_detected!` has confirmed every feature it enables (or
+//! needs only what every x86-64 processor has).
 #![allow(unsafe_code)]
 
 /// Which instruction set the training loops run with.
@@ -116,6 +117,21 @@ fn run_avx512<T: Task>(task: T) -> T::Output {
 #[target_feature(enable = "avx2,avx")]
 fn run_avx2<T: Task>(task: T) -> T::Output {
     task.run()
+}
+
+/// Asks the processor to start loading the cache line holding `value`, so
+/// that a later read finds it there. Changes no result; a no-op off x86-64.
+#[inline(always)]
+pub fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: `_mm_prefetch` needs SSE, which every x86-64 processor has, and
+    // a prefetch never faults (the pointer comes from a reference anyway).
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
 }
 
 fn has_avx2() -> bool {

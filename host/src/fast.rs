@@ -252,13 +252,19 @@ fn blocks(lanes: Range<usize>) -> Vec<(usize, usize)> {
     out
 }
 
-/// The sum of tree node `(level, index)` from the leaves, pairwise.
+/// The sum of tree node `(level, index)` from the leaves, pairwise:
+/// `l_i`, `l_2i + l_2i+1`, `(l_4i + l_4i+1) + (l_4i+2 + l_4i+3)`, or all eight.
 #[inline(always)]
 fn node_sum<const H: usize>(leaves: &[Row<H>; LANES], level: usize, index: usize) -> Row<H> {
-    if level == 0 {
-        return leaves.get(index).copied().unwrap_or(Row::ZERO);
+    let leaf = |i: usize| leaves.get(i).copied().unwrap_or(Row::ZERO);
+    let pair = |i: usize| leaf(2 * i).plus(&leaf(2 * i + 1));
+    let quad = |i: usize| pair(2 * i).plus(&pair(2 * i + 1));
+    match level {
+        0 => leaf(index),
+        1 => pair(index),
+        2 => quad(index),
+        _ => quad(0).plus(&quad(1)),
     }
-    node_sum(leaves, level - 1, 2 * index).plus(&node_sum(leaves, level - 1, 2 * index + 1))
 }
 
 /// One thread's share of the state: its lanes of the hidden weights and of
@@ -308,6 +314,7 @@ impl<const H: usize, const W: usize> Worker<H, W> {
         let mut previous: Option<(RoundSpan, usize)> = None;
         for (r, &round) in ep.rounds.iter().enumerate() {
             let buf = r % 2;
+            self.prefetch(ep, r);
             self.load_shifted(ep, round, buf);
             if let Some((prev, prev_buf)) = previous {
                 self.absorb(ep, prev, prev_buf);
@@ -320,6 +327,33 @@ impl<const H: usize, const W: usize> Worker<H, W> {
         }
         if let Some((prev, prev_buf)) = previous {
             self.absorb(ep, prev, prev_buf);
+        }
+    }
+
+    /// Starts loading the next rounds' images into the cache while this
+    /// round works (the epoch's order jumps all over the training set): the
+    /// index entries two rounds ahead, the pixels one round ahead.
+    #[inline(always)]
+    fn prefetch<B: Board>(&self, ep: &Epoch<'_, B>, r: usize) {
+        let order = ep.plan.order;
+        let positions = |r: usize| {
+            ep.rounds
+                .get(r)
+                .map_or(0..0, |span| span.start..span.end)
+                .filter_map(|pos| order.get(pos).copied())
+        };
+        match ep.plan.source {
+            Source::Cached(set) => {
+                positions(r + 2).for_each(|i| set.prefetch_index(i));
+                positions(r + 1).for_each(|i| set.prefetch_pixels(i));
+            }
+            Source::Shifted { images, .. } => {
+                for image in positions(r + 1).filter_map(|i| images.get(i)) {
+                    for line in image.iter().step_by(64) {
+                        crate::cpu::prefetch(line);
+                    }
+                }
+            }
         }
     }
 
@@ -429,7 +463,7 @@ impl<const H: usize, const W: usize> Worker<H, W> {
         let share = (n * self.index / ep.threads)..(n * (self.index + 1) / ep.threads);
         let mut g = ExampleGrad::<H, CLASSES>::zeroed();
         for x in share {
-            let sums = gather::<W, B>(ep, x, 3, 0);
+            let sums = gather_root::<W, B>(ep, x);
             let pos = round.start + x;
             let i = ep.plan.order.get(pos).copied().unwrap_or(usize::MAX);
             let label = ep.plan.labels.get(i).copied().unwrap_or(0);
@@ -443,22 +477,34 @@ impl<const H: usize, const W: usize> Worker<H, W> {
     }
 }
 
-/// Tree node `(level, index)` of example `x`: from the board if a thread
-/// published it, else the sum of its two children.
+/// The root of example `x`'s lane tree: each node read from the board if a
+/// thread published it, else the sum of its two children.
 #[inline(always)]
-fn gather<const H: usize, B: Board>(
-    ep: &Epoch<'_, B>,
-    x: usize,
-    level: usize,
-    index: usize,
-) -> Row<H> {
-    let id = LEVEL_START[level] + index;
-    if ep.published[id] || level == 0 {
+fn gather_root<const W: usize, B: Board>(ep: &Epoch<'_, B>, x: usize) -> Row<W> {
+    let read = |id: usize| {
         let mut row = Row::ZERO;
         ep.board.get(ep.layout.node(x, id), &mut row.0);
-        return row;
+        row
+    };
+    let root = LEVEL_START[3];
+    if ep.published[root] {
+        return read(root);
     }
-    gather(ep, x, level - 1, 2 * index).plus(&gather(ep, x, level - 1, 2 * index + 1))
+    let mut below = [Row::<W>::ZERO; LANES];
+    for (level, &start) in LEVEL_START.iter().enumerate() {
+        let mut this = [Row::<W>::ZERO; LANES];
+        for (i, row) in this.iter_mut().take(LANES >> level).enumerate() {
+            *row = if ep.published[start + i] {
+                read(start + i)
+            } else if level > 0 {
+                below[2 * i].plus(&below[2 * i + 1])
+            } else {
+                Row::ZERO
+            };
+        }
+        below = this;
+    }
+    below[0]
 }
 
 /// [`Worker::run`] as a [`Task`], so that it is compiled per instruction set.
@@ -480,6 +526,10 @@ pub struct Trainer<const H: usize, const W: usize> {
     workers: Vec<Worker<H, W>>,
     simd: Simd,
     layout: Layout,
+    /// The board of a single-threaded run (empty otherwise).
+    local: Local,
+    /// The board of a multi-threaded run (empty otherwise).
+    shared: Shared,
 }
 
 impl<const H: usize, const W: usize> std::fmt::Debug for Trainer<H, W> {
@@ -516,10 +566,18 @@ impl<const H: usize, const W: usize> Trainer<H, W> {
                 }
             })
             .collect();
+        let layout = Layout { h: H, w: W };
+        let (local, shared) = if threads == 1 {
+            (layout.len(), 0)
+        } else {
+            (0, layout.len())
+        };
         Self {
             workers,
             simd,
-            layout: Layout { h: H, w: W },
+            layout,
+            local: Local((0..local).map(|_| Cell::new(0.0)).collect()),
+            shared: Shared((0..shared).map(|_| AtomicU32::new(0)).collect()),
         }
     }
 
@@ -541,13 +599,12 @@ impl<const H: usize, const W: usize> Trainer<H, W> {
         let barrier = SpinBarrier::new(threads);
         let simd = self.simd;
         if threads == 1 {
-            let board = Local((0..self.layout.len()).map(|_| Cell::new(0.0)).collect());
             let epoch = Epoch {
                 plan,
                 rounds: &spans,
                 threads,
                 published,
-                board: &board,
+                board: &self.local,
                 barrier: &barrier,
                 layout: self.layout,
             };
@@ -562,13 +619,12 @@ impl<const H: usize, const W: usize> Trainer<H, W> {
             }
             return;
         }
-        let board = Shared((0..self.layout.len()).map(|_| AtomicU32::new(0)).collect());
         let epoch = Epoch {
             plan,
             rounds: &spans,
             threads,
             published,
-            board: &board,
+            board: &self.shared,
             barrier: &barrier,
             layout: self.layout,
         };
@@ -621,6 +677,39 @@ fn boxed_hidden<const W: usize>() -> Box<Hidden<W>> {
         .into_boxed_slice()
         .try_into()
         .unwrap_or_else(|_| Box::new([[Row::ZERO; LANE_ROWS]; LANES]))
+}
+
+/// The number of images of `images` that `net` classifies as `labels` say,
+/// on the fast path (the same predictions as `Network::predict`).
+pub fn count_correct_net<const H: usize>(
+    net: &DigitNet<H>,
+    images: &SparseSet,
+    labels: &[u8],
+    threads: usize,
+    simd: Simd,
+) -> usize {
+    fn padded<const H: usize, const W: usize>(
+        net: &DigitNet<H>,
+        images: &SparseSet,
+        labels: &[u8],
+        threads: usize,
+        simd: Simd,
+    ) -> usize {
+        let mut hidden = boxed_hidden::<W>();
+        from_layer(&net.hidden, &mut hidden);
+        count_correct(&hidden, &Head::of(net), images, labels, threads, simd)
+    }
+    // The widths the command line offers, padded as in training.
+    let any: &dyn std::any::Any = net;
+    macro_rules! padded {
+        ($($h:literal => $w:literal),*) => {
+            $(if let Some(net) = any.downcast_ref::<DigitNet<$h>>() {
+                return padded::<$h, $w>(net, images, labels, threads, simd);
+            })*
+        };
+    }
+    padded!(10 => 16, 16 => 16, 20 => 32, 30 => 32, 50 => 64, 64 => 64, 100 => 112, 128 => 128);
+    padded::<H, H>(net, images, labels, threads, simd)
 }
 
 /// Counts the images whose prediction equals their label, classifying with

@@ -59,6 +59,28 @@ impl SparseSet {
         self.ends.is_empty()
     }
 
+    /// Starts loading image `i`'s place in the index into the cache.
+    #[inline(always)]
+    pub fn prefetch_index(&self, i: usize) {
+        if let (Some(start), Some(ends)) = (self.starts.get(i), self.ends.get(i)) {
+            crate::cpu::prefetch(start);
+            crate::cpu::prefetch(ends);
+        }
+    }
+
+    /// Starts loading image `i`'s pixels into the cache.
+    #[inline(always)]
+    pub fn prefetch_pixels(&self, i: usize) {
+        let image = self.get(i);
+        // One prefetch per 64-byte line (32 entries).
+        for entry in image.pixels.iter().step_by(32) {
+            crate::cpu::prefetch(entry);
+        }
+        if let Some(last) = image.pixels.last() {
+            crate::cpu::prefetch(last);
+        }
+    }
+
     /// Image `i` (an empty image if out of range).
     #[inline(always)]
     pub fn get(&self, i: usize) -> SparseImage<'_> {
