@@ -10,6 +10,8 @@
 //! ranges where the paths meet). The training fast path uses it for the
 //! sigmoid and the softmax; the device keeps calling `libm` itself.
 
+use crate::vector::blocks16_mut;
+
 /// `ln 2` split in two: the high part has trailing zero bits, so `k · LN2_HI`
 /// is exact for the `k` that occur.
 const LN2_HI: f32 = f32::from_bits(0x3f31_7200);
@@ -91,14 +93,16 @@ pub fn expf(x: f32) -> f32 {
 /// [`expf`] of every element, in blocks the compiler vectorises.
 #[inline(always)]
 pub fn expf_in_place<const N: usize>(v: &mut [f32; N]) {
-    crate::vector::map_mut(v, |x| *x = expf(*x));
+    blocks16_mut(v, |b| b.iter_mut().for_each(|x| *x = expf(*x)));
 }
 
 /// The sigmoid `σ(z) = 1 / (1 + e^(−z))` of every element, bit-identical to
 /// [`crate::activation::sigmoid`], vectorised.
 #[inline(always)]
 pub fn sigmoid_in_place<const N: usize>(z: &mut [f32; N]) {
-    crate::vector::map_mut(z, |v| *v = 1.0 / (1.0 + expf(-*v)));
+    blocks16_mut(z, |b| {
+        b.iter_mut().for_each(|v| *v = 1.0 / (1.0 + expf(-*v)))
+    });
 }
 
 /// The softmax, bit-identical to [`crate::activation::softmax_in_place`],
@@ -113,7 +117,7 @@ pub fn softmax_in_place<const N: usize>(z: &mut [f32; N]) {
         crate::activation::softmax_in_place(z);
         return;
     }
-    crate::vector::map_mut(z, |v| *v = expf(*v - max));
+    blocks16_mut(z, |b| b.iter_mut().for_each(|v| *v = expf(*v - max)));
     let mut sum = 0.0f32;
     for v in z.iter() {
         sum += *v;

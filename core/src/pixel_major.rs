@@ -68,6 +68,25 @@ pub type LaneRows<const H: usize, const R: usize> = [Row<H>; R];
 /// A whole hidden layer of `8·R` inputs and `H` neurons, pixel-major, lane by lane.
 pub type PixelMajor<const H: usize, const R: usize> = [LaneRows<H, R>; LANES];
 
+/// Where each lane's entries of a [`SparseImage`] end, and which rows they touch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LaneIndex {
+    /// `ends[l]`: where lane `l`'s entries end (lane `l` starts where lane
+    /// `l − 1` ends, lane 0 at 0).
+    pub ends: [u16; LANES],
+    /// `rows[l]`: bit `c` is set when pixel `8c + l` is non-zero (lanes have
+    /// at most 128 rows).
+    pub rows: [u128; LANES],
+}
+
+impl LaneIndex {
+    /// The index of an image with no non-zero pixel.
+    pub const EMPTY: Self = Self {
+        ends: [0; LANES],
+        rows: [0; LANES],
+    };
+}
+
 /// The non-zero pixels of one image, lane by lane.
 ///
 /// Each entry is `[c, p]`: the pixel `k = 8c + l` of lane `l`, and its grey
@@ -77,31 +96,37 @@ pub type PixelMajor<const H: usize, const R: usize> = [LaneRows<H, R>; LANES];
 pub struct SparseImage<'a> {
     /// `[c, p]` of every non-zero pixel.
     pub pixels: &'a [[u8; 2]],
-    /// `ends[l]`: where lane `l`'s entries end in `pixels` (lane `l` starts
-    /// where lane `l − 1` ends, lane 0 at 0).
-    pub ends: [u16; LANES],
+    /// Where each lane's entries end, and the rows they touch.
+    pub index: &'a LaneIndex,
 }
 
 impl<'a> SparseImage<'a> {
     /// The entries of lane `l` (empty for `l ≥ 8` or inconsistent bounds).
     #[inline(always)]
     pub fn lane(&self, l: usize) -> &'a [[u8; 2]] {
+        let ends = &self.index.ends;
         let start = match l.checked_sub(1) {
             None => 0,
-            Some(prev) => self.ends.get(prev).map_or(0, |&e| usize::from(e)),
+            Some(prev) => ends.get(prev).map_or(0, |&e| usize::from(e)),
         };
-        let end = self.ends.get(l).map_or(0, |&e| usize::from(e));
+        let end = ends.get(l).map_or(0, |&e| usize::from(e));
         self.pixels.get(start..end).unwrap_or(&[])
+    }
+
+    /// The rows of lane `l` that hold a non-zero pixel, as bits.
+    #[inline(always)]
+    pub fn rows(&self, l: usize) -> u128 {
+        self.index.rows.get(l).copied().unwrap_or(0)
     }
 }
 
 /// Lists the non-zero pixels of `image` lane by lane into `out` (which has
-/// room for every pixel), returning how many were written and each lane's end.
+/// room for every pixel), returning how many were written and the lanes' index.
 ///
-/// `I` must be a multiple of 8 with `I / 8 ≤ 256`, so that `c` fits in a byte
-/// (checked at compile time).
-pub fn sparsify<const I: usize>(image: &[u8; I], out: &mut [[u8; 2]; I]) -> (usize, [u16; LANES]) {
-    const { assert!(I % LANES == 0 && I / LANES <= 256 && I <= u16::MAX as usize) };
+/// `I` must be a multiple of 8 with `I / 8 ≤ 128`, so that `c` fits in a byte
+/// and a lane's rows in a `u128` (checked at compile time).
+pub fn sparsify<const I: usize>(image: &[u8; I], out: &mut [[u8; 2]; I]) -> (usize, LaneIndex) {
+    const { assert!(I % LANES == 0 && I / LANES <= 128 && I <= u16::MAX as usize) };
     let (chunks, _) = image.as_chunks::<LANES>();
     // First pass: how many non-zero pixels each lane has, skipping blank
     // groups of eight pixels at once.
@@ -113,10 +138,10 @@ pub fn sparsify<const I: usize>(image: &[u8; I], out: &mut [[u8; 2]; I]) -> (usi
             }
         }
     }
-    let mut ends = [0u16; LANES];
+    let mut index = LaneIndex::EMPTY;
     let mut next = [0usize; LANES];
     let mut total = 0usize;
-    for ((end, start), n) in ends.iter_mut().zip(next.iter_mut()).zip(counts) {
+    for ((end, start), n) in index.ends.iter_mut().zip(next.iter_mut()).zip(counts) {
         *start = total;
         total += n;
         // total ≤ I ≤ u16::MAX (checked above).
@@ -127,17 +152,18 @@ pub fn sparsify<const I: usize>(image: &[u8; I], out: &mut [[u8; 2]; I]) -> (usi
         if u64::from_ne_bytes(*chunk) == 0 {
             continue;
         }
-        for (slot, &p) in next.iter_mut().zip(chunk) {
+        for ((slot, rows), &p) in next.iter_mut().zip(index.rows.iter_mut()).zip(chunk) {
             if p != 0 {
                 if let Some(entry) = out.get_mut(*slot) {
-                    // c < I / 8 ≤ 256 (checked above).
+                    // c < I / 8 ≤ 128 (checked above).
                     *entry = [c as u8, p];
                 }
                 *slot += 1;
+                *rows |= 1u128 << (c & 127);
             }
         }
     }
-    (total, ends)
+    (total, index)
 }
 
 /// Lane `l`'s partial sums `Σ_k w_·k · p_k` over its non-zero pixels in
@@ -218,25 +244,18 @@ pub fn weighted_sums<const H: usize, const R: usize>(
 /// Adds one example's hidden-layer gradient to lane `l`'s rows of `nabla_w`:
 /// `nabla_w[c] ← nabla_w[c] + dscaled · p` for each non-zero pixel, where
 /// `dscaled_j = delta_j / 255` (BP4 with `a_k = p_k / 255`, as
-/// [`crate::Input::add_scaled_to`] computes it), and marks row `c` in `touched`.
+/// [`crate::Input::add_scaled_to`] computes it). The caller marks the rows
+/// touched ([`SparseImage::rows`]) for [`descend`].
 ///
 /// Why it is fast: rows whose pixel is 0 are not visited (they would add `±0`
 /// to a sum that is `+0` or a non-zero total, changing nothing).
 #[inline(always)]
-pub fn accumulate<const H: usize>(
-    nabla: &mut [Row<H>],
-    touched: &mut u128,
-    dscaled: &Row<H>,
-    pixels: &[[u8; 2]],
-) {
-    let mut marks = *touched;
+pub fn accumulate<const H: usize>(nabla: &mut [Row<H>], dscaled: &Row<H>, pixels: &[[u8; 2]]) {
     for &[c, p] in pixels {
         if let Some(row) = nabla.get_mut(usize::from(c)) {
             row.add_product(dscaled, f32::from(p));
-            marks |= 1u128 << (c & 127);
         }
     }
-    *touched = marks;
 }
 
 /// The SGD step for one lane of the hidden weights, `w ← decay·w − scale·nabla_w`
@@ -340,13 +359,14 @@ mod tests {
         img[3] = 9; // lane 3, c 0
         img[8] = 2; // lane 0, c 1
         let mut out = [[0u8; 2]; 16];
-        let (n, ends) = sparsify(&img, &mut out);
+        let (n, index) = sparsify(&img, &mut out);
         assert_eq!(n, 4);
         assert_eq!(&out[..4], &[[1, 2], [0, 5], [1, 7], [0, 9]]);
-        assert_eq!(ends, [1, 3, 3, 4, 4, 4, 4, 4]);
+        assert_eq!(index.ends, [1, 3, 3, 4, 4, 4, 4, 4]);
+        assert_eq!(index.rows, [0b10, 0b11, 0, 0b1, 0, 0, 0, 0]);
         let sparse = SparseImage {
             pixels: &out[..n],
-            ends,
+            index: &index,
         };
         assert_eq!(sparse.lane(1), &[[0, 5], [1, 7]]);
         assert_eq!(sparse.lane(2), &[] as &[[u8; 2]]);
@@ -370,10 +390,10 @@ mod tests {
         for seed in 0..20 {
             let img = image(seed);
             let mut buf = [[0u8; 2]; 40];
-            let (n, ends) = sparsify(&img, &mut buf);
+            let (n, index) = sparsify(&img, &mut buf);
             let sparse = SparseImage {
                 pixels: &buf[..n],
-                ends,
+                index: &index,
             };
             let sums = weighted_sums(&pm, &sparse);
             for (j, row) in layer.weights.iter().enumerate() {
@@ -408,14 +428,15 @@ mod tests {
                         img.add_scaled_to(*d, row);
                     }
                     let mut buf = [[0u8; 2]; 40];
-                    let (n, ends) = sparsify(&img, &mut buf);
+                    let (n, index) = sparsify(&img, &mut buf);
                     let sparse = SparseImage {
                         pixels: &buf[..n],
-                        ends,
+                        index: &index,
                     };
                     let dscaled = Row(delta.map(|d| d / PIXEL_MAX));
                     for (l, (nl, t)) in nabla.iter_mut().zip(&mut touched).enumerate() {
-                        accumulate(nl, t, &dscaled, sparse.lane(l));
+                        accumulate(nl, &dscaled, sparse.lane(l));
+                        *t |= sparse.rows(l);
                     }
                 }
                 dense.descend(decay, 0.75, &nabla_dense);

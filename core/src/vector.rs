@@ -19,11 +19,46 @@ pub fn zip_mut<const N: usize>(a: &mut [f32; N], b: &[f32; N], f: impl Fn(&mut f
     }
 }
 
+/// `r`, hidden from the optimiser's loop analysis.
+///
+/// A loop over independent rows (`for row in rows { row += d · a }`) can be
+/// vectorised two ways: within each row (whole rows of contiguous floats per
+/// instruction) or across the rows (one element of many rows per
+/// instruction, with gathers and scatters, several times slower). Passing
+/// each row through this barrier leaves only the first way open. It changes
+/// no value and costs no instruction.
+#[inline(always)]
+pub fn opaque<T>(r: T) -> T {
+    core::hint::black_box(r)
+}
+
 /// `f(&mut a_i)` for every `i`, in blocks of 16, 8, 4, then 1.
 #[inline(always)]
 pub fn map_mut<const N: usize>(a: &mut [f32; N], f: impl Fn(&mut f32) + Copy) {
     let zeros = [0.0f32; N];
     zip_mut(a, &zeros, |x, _| f(x));
+}
+
+/// `f` on every block of 16 elements; a last, partial block is copied into
+/// a zero-padded block of 16 and back, so even it runs as whole vectors (for
+/// costly element-wise functions such as the exponential, whose scalar
+/// leftovers would otherwise cost as much as the vectors).
+#[inline(always)]
+pub fn blocks16_mut<const N: usize>(a: &mut [f32; N], f: impl Fn(&mut [f32; 16]) + Copy) {
+    let (blocks, rest) = a.as_chunks_mut::<16>();
+    for block in blocks {
+        f(block);
+    }
+    if !rest.is_empty() {
+        let mut block = [0.0f32; 16];
+        for (b, r) in block.iter_mut().zip(rest.iter()) {
+            *b = *r;
+        }
+        f(&mut block);
+        for (r, b) in rest.iter_mut().zip(block) {
+            *r = b;
+        }
+    }
 }
 
 /// Applies `f` to the whole blocks of `B` floats; returns the rest.

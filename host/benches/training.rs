@@ -30,7 +30,7 @@ fn test_set() -> Dataset {
 /// Forward pass of one image on the fast path.
 struct Forward<'a> {
     hidden: &'a Hidden<W>,
-    head: &'a Head<30, 10>,
+    head: &'a Head<30, W, 10>,
     set: &'a SparseSet,
 }
 
@@ -39,7 +39,7 @@ impl Task for Forward<'_> {
     #[inline(always)]
     fn run(self) -> usize {
         let sums = weighted_sums(self.hidden, &self.set.get(0));
-        self.head.predict(&sums.0)
+        self.head.predict(&sums)
     }
 }
 
@@ -47,7 +47,7 @@ impl Task for Forward<'_> {
 struct Backprop<'a> {
     hidden: &'a Hidden<W>,
     nabla: &'a mut Hidden<W>,
-    head: &'a Head<30, 10>,
+    head: &'a Head<30, W, 10>,
     set: &'a SparseSet,
     label: u8,
 }
@@ -58,16 +58,13 @@ impl Task for Backprop<'_> {
     fn run(self) {
         let image = self.set.get(0);
         let sums = weighted_sums(self.hidden, &image);
-        let mut g = ExampleGrad::<30, 10>::zeroed();
+        let mut g = ExampleGrad::<W, 10>::zeroed();
         let y = one_hot::<10>(usize::from(self.label)).unwrap_or([0.0; 10]);
-        self.head.backprop(&sums.0, &y, &mut g);
-        let mut dscaled = Row::<W>::ZERO;
-        for (s, d) in dscaled.0.iter_mut().zip(&g.delta_hidden) {
-            *s = d / PIXEL_MAX;
-        }
-        let mut touched = 0u128;
+        self.head.backprop(&sums, &y, &mut g);
+        let mut dscaled = g.delta_hidden;
+        dscaled.0.iter_mut().for_each(|d| *d /= PIXEL_MAX);
         for (l, lane) in self.nabla.iter_mut().enumerate() {
-            accumulate(lane, &mut touched, &dscaled, image.lane(l));
+            accumulate(lane, &dscaled, image.lane(l));
         }
     }
 }

@@ -36,6 +36,7 @@ use digitnet_core::pixel_major::{
     accumulate, descend, from_layer, lane_sum, lane_sum_pair, to_layer, weighted_sums, LaneRows,
     PixelMajor, Row, SparseImage,
 };
+use digitnet_core::vector::map_mut;
 use std::cell::Cell;
 use std::ops::Range;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
@@ -171,6 +172,11 @@ impl Layout {
     fn stride(self) -> usize {
         NODES * self.w + 2 * self.h + CLASSES
     }
+    /// Where example `x`'s hidden activations, hidden deltas and output deltas start.
+    fn grad_parts(self, x: usize) -> [usize; 3] {
+        let at = self.grads(x);
+        [at, at + self.h, at + 2 * self.h]
+    }
     fn node(self, x: usize, node: usize) -> usize {
         x * self.stride() + node * self.w
     }
@@ -195,8 +201,7 @@ struct SpinBarrier {
 }
 
 impl SpinBarrier {
-    fn new(n: usize) -> Self {
-        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    fn new(n: usize, cores: usize) -> Self {
         Self {
             n,
             spins: if n <= cores { 1 << 12 } else { 0 },
@@ -276,8 +281,8 @@ struct Worker<const H: usize, const W: usize> {
     weights: Vec<LaneRows<W, LANE_ROWS>>,
     nabla: Vec<LaneRows<W, LANE_ROWS>>,
     touched: Vec<u128>,
-    head: Head<H, CLASSES>,
-    head_grad: HeadGrad<H, CLASSES>,
+    head: Head<H, W, CLASSES>,
+    head_grad: HeadGrad<W, CLASSES>,
     /// This round's and the last round's translated images (with `--shift`).
     shifted: [SparseSet; 2],
 }
@@ -392,20 +397,22 @@ impl<const H: usize, const W: usize> Worker<H, W> {
             ..
         } = self;
         let shifted = shifted.get(buf).unwrap_or(&shifted[0]);
-        let mut g = ExampleGrad::<H, CLASSES>::zeroed();
+        // Elements from H on stay 0 (only the first H travel on the board).
+        let mut g = ExampleGrad::<W, CLASSES>::zeroed();
         for (x, pos) in (round.start..round.end).enumerate() {
-            let at = ep.layout.grads(x);
-            ep.board.get(at, &mut g.a_hidden);
-            ep.board.get(at + H, &mut g.delta_hidden);
-            ep.board.get(at + 2 * H, &mut g.delta_out);
+            let [a, dh, dout] = ep.layout.grad_parts(x);
+            ep.board
+                .get(a, g.a_hidden.0.get_mut(..H).unwrap_or(&mut []));
+            ep.board
+                .get(dh, g.delta_hidden.0.get_mut(..H).unwrap_or(&mut []));
+            ep.board.get(dout, &mut g.delta_out);
             head_grad.add(&g);
-            let mut dscaled = Row::<W>::ZERO;
-            for (s, d) in dscaled.0.iter_mut().zip(&g.delta_hidden) {
-                *s = d / PIXEL_MAX;
-            }
+            let mut dscaled = g.delta_hidden;
+            map_mut(&mut dscaled.0, |d| *d /= PIXEL_MAX);
             let image = Self::image(&ep.plan, shifted, pos, x);
             for ((l, n), t) in lanes.clone().zip(nabla.iter_mut()).zip(touched.iter_mut()) {
-                accumulate(n, t, &dscaled, image.lane(l));
+                accumulate(n, &dscaled, image.lane(l));
+                *t |= image.rows(l);
             }
         }
         if let Some(m) = round.batch_end {
@@ -461,18 +468,18 @@ impl<const H: usize, const W: usize> Worker<H, W> {
     fn backprop<B: Board>(&mut self, ep: &Epoch<'_, B>, round: RoundSpan) {
         let n = round.end - round.start;
         let share = (n * self.index / ep.threads)..(n * (self.index + 1) / ep.threads);
-        let mut g = ExampleGrad::<H, CLASSES>::zeroed();
+        let mut g = ExampleGrad::<W, CLASSES>::zeroed();
         for x in share {
             let sums = gather_root::<W, B>(ep, x);
             let pos = round.start + x;
             let i = ep.plan.order.get(pos).copied().unwrap_or(usize::MAX);
             let label = ep.plan.labels.get(i).copied().unwrap_or(0);
             let y = one_hot::<CLASSES>(usize::from(label)).unwrap_or([0.0; CLASSES]);
-            self.head.backprop(&sums.0, &y, &mut g);
-            let at = ep.layout.grads(x);
-            ep.board.put(at, &g.a_hidden);
-            ep.board.put(at + H, &g.delta_hidden);
-            ep.board.put(at + 2 * H, &g.delta_out);
+            self.head.backprop(&sums, &y, &mut g);
+            let [a, dh, dout] = ep.layout.grad_parts(x);
+            ep.board.put(a, g.a_hidden.0.get(..H).unwrap_or(&[]));
+            ep.board.put(dh, g.delta_hidden.0.get(..H).unwrap_or(&[]));
+            ep.board.put(dout, &g.delta_out);
         }
     }
 }
@@ -526,6 +533,8 @@ pub struct Trainer<const H: usize, const W: usize> {
     workers: Vec<Worker<H, W>>,
     simd: Simd,
     layout: Layout,
+    /// Cores of this machine (a barrier spins only if every thread has one).
+    cores: usize,
     /// The board of a single-threaded run (empty otherwise).
     local: Local,
     /// The board of a multi-threaded run (empty otherwise).
@@ -576,6 +585,7 @@ impl<const H: usize, const W: usize> Trainer<H, W> {
             workers,
             simd,
             layout,
+            cores: std::thread::available_parallelism().map_or(1, |c| c.get()),
             local: Local((0..local).map(|_| Cell::new(0.0)).collect()),
             shared: Shared((0..shared).map(|_| AtomicU32::new(0)).collect()),
         }
@@ -596,7 +606,7 @@ impl<const H: usize, const W: usize> Trainer<H, W> {
                 published[LEVEL_START[level] + index] = true;
             }
         }
-        let barrier = SpinBarrier::new(threads);
+        let barrier = SpinBarrier::new(threads, self.cores);
         let simd = self.simd;
         if threads == 1 {
             let epoch = Epoch {
@@ -658,7 +668,7 @@ impl<const H: usize, const W: usize> Trainer<H, W> {
     }
 
     /// The head (hidden biases and output layer), as every thread holds it.
-    pub fn head(&self) -> Option<&Head<H, CLASSES>> {
+    pub fn head(&self) -> Option<&Head<H, W, CLASSES>> {
         self.workers.first().map(|w| &w.head)
     }
 
@@ -716,7 +726,7 @@ pub fn count_correct_net<const H: usize>(
 /// the pixel-major hidden layer (the same bits as `Network::predict`).
 pub fn count_correct<const H: usize, const W: usize>(
     hidden: &Hidden<W>,
-    head: &Head<H, CLASSES>,
+    head: &Head<H, W, CLASSES>,
     images: &SparseSet,
     labels: &[u8],
     threads: usize,
@@ -752,7 +762,7 @@ pub fn count_correct<const H: usize, const W: usize>(
 /// The predictions of a range of images, as a [`Task`].
 struct Classify<'a, const H: usize, const W: usize> {
     hidden: &'a Hidden<W>,
-    head: &'a Head<H, CLASSES>,
+    head: &'a Head<H, W, CLASSES>,
     images: &'a SparseSet,
     labels: &'a [u8],
     range: Range<usize>,
@@ -766,7 +776,7 @@ impl<const H: usize, const W: usize> Task for Classify<'_, H, W> {
             .filter(|&i| {
                 let sums = weighted_sums(self.hidden, &self.images.get(i));
                 let label = self.labels.get(i).copied().map(usize::from);
-                Some(self.head.predict(&sums.0)) == label
+                Some(self.head.predict(&sums)) == label
             })
             .count()
     }

@@ -2,8 +2,7 @@
 //! every epoch (see `digitnet_core::pixel_major`).
 
 use crate::idx::{Image, PIXELS};
-use digitnet_core::input::LANES;
-use digitnet_core::pixel_major::{sparsify, SparseImage};
+use digitnet_core::pixel_major::{sparsify, LaneIndex, SparseImage};
 
 /// Many images' non-zero pixels, lane by lane, in one buffer.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -12,8 +11,8 @@ pub struct SparseSet {
     pixels: Vec<[u8; 2]>,
     /// Where each image's entries start in `pixels`, and (last) where the last ends.
     starts: Vec<usize>,
-    /// Each image's lane ends, relative to its start.
-    ends: Vec<[u16; LANES]>,
+    /// Each image's lane index (lane ends relative to its start, rows touched).
+    ends: Vec<LaneIndex>,
 }
 
 impl SparseSet {
@@ -33,13 +32,13 @@ impl SparseSet {
     /// Appends one image.
     pub fn push(&mut self, image: &Image) {
         let mut buf = [[0u8; 2]; PIXELS];
-        let (n, ends) = sparsify(image, &mut buf);
+        let (n, index) = sparsify(image, &mut buf);
         if self.starts.is_empty() {
             self.starts.push(0);
         }
         self.pixels.extend_from_slice(buf.get(..n).unwrap_or(&[]));
         self.starts.push(self.pixels.len());
-        self.ends.push(ends);
+        self.ends.push(index);
     }
 
     /// Removes every image (keeping the memory).
@@ -62,9 +61,12 @@ impl SparseSet {
     /// Starts loading image `i`'s place in the index into the cache.
     #[inline(always)]
     pub fn prefetch_index(&self, i: usize) {
-        if let (Some(start), Some(ends)) = (self.starts.get(i), self.ends.get(i)) {
+        if let (Some(start), Some(index)) = (self.starts.get(i), self.ends.get(i)) {
             crate::cpu::prefetch(start);
-            crate::cpu::prefetch(ends);
+            crate::cpu::prefetch(&index.ends);
+            for rows in index.rows.iter().step_by(4) {
+                crate::cpu::prefetch(rows);
+            }
         }
     }
 
@@ -88,7 +90,7 @@ impl SparseSet {
             self.starts.get(i).copied().unwrap_or(0)..self.starts.get(i + 1).copied().unwrap_or(0);
         SparseImage {
             pixels: self.pixels.get(range).unwrap_or(&[]),
-            ends: self.ends.get(i).copied().unwrap_or([0; LANES]),
+            index: self.ends.get(i).unwrap_or(&LaneIndex::EMPTY),
         }
     }
 }
@@ -109,7 +111,7 @@ mod tests {
         for i in [0, 2] {
             let img = set.get(i);
             let mut dense = [0u8; PIXELS];
-            for l in 0..LANES {
+            for l in 0..8 {
                 for &[c, p] in img.lane(l) {
                     dense[8 * usize::from(c) + l] = p;
                 }

@@ -454,7 +454,7 @@ fn sgd_padded<const H: usize, const W: usize, R: RngCore>(
             return Err(TrainError::Diverged { epoch });
         }
         let hidden = trainer.hidden();
-        let head = digitnet_core::head::Head::of(&*net);
+        let head = digitnet_core::head::Head::<H, W, CLASSES>::of(&*net);
         let correct = |set: &SparseSet, labels: &[u8]| {
             fast::count_correct(&hidden, &head, set, labels, threads, simd)
         };
