@@ -23,8 +23,11 @@ pub const EVAL_PASSES: usize = 15;
 pub struct BenchReport {
     /// The network and settings, as `train` prints them.
     pub network: String,
-    /// Threads used.
+    /// Threads asked for.
     pub threads: usize,
+    /// Epochs that ran on one thread instead (training times one thread now
+    /// and then, and uses it when the machine is too busy for more).
+    pub busy_epochs: usize,
     /// The instruction set the training loops ran with.
     pub simd: Simd,
     /// Epochs trained.
@@ -64,6 +67,7 @@ impl BenchReport {
         serde_json::json!({
             "network": self.network,
             "threads": self.threads,
+            "busy_epochs": self.busy_epochs,
             "simd": self.simd.name(),
             "epochs": self.epochs,
             "train_images": self.train_images,
@@ -90,6 +94,13 @@ impl std::fmt::Display for BenchReport {
             self.threads,
             self.simd.name()
         )?;
+        if self.busy_epochs > 0 {
+            writeln!(
+                f,
+                "note: {} of {} epochs ran on one thread (timing it, or because it was faster while other programs held the cores); the median is over the others",
+                self.busy_epochs, self.epochs
+            )?;
+        }
         writeln!(
             f,
             "load: {:.3} s for the four MNIST files (gunzip {:.3} s of it)",
@@ -157,14 +168,21 @@ pub fn run(data: &Path, config: &TrainConfig, preset: Preset) -> Result<BenchRep
     let start = Instant::now();
     let (net, reports) = train::run_any(splits, config, &mut |_| Ok(()))?;
     let train_run_seconds = start.elapsed().as_secs_f64();
-    let mut epochs: Vec<f64> = reports.iter().map(|r| r.train_seconds).collect();
+    let threads = config.thread_count();
+    // The median over the epochs that ran on the threads asked for.
+    let mut epochs: Vec<f64> = reports
+        .iter()
+        .filter(|r| r.threads == threads)
+        .map(|r| r.train_seconds)
+        .collect();
     let accuracy = reports.last().map_or(0.0, |r| r.accuracy());
 
-    let threads = config.thread_count();
+    let busy_epochs = reports.iter().filter(|r| r.threads < threads).count();
     let eval_seconds = eval_time(&net, &test_set, threads, simd);
     Ok(BenchReport {
         network: crate::cli::describe_run(config, preset),
         threads,
+        busy_epochs,
         simd,
         epochs: reports.len(),
         train_images: config.train_images,

@@ -95,7 +95,7 @@ pub struct TrainArgs {
     /// Also evaluate on the validation set (training images 50,000-59,999) after every epoch.
     #[arg(long)]
     pub validation: bool,
-    /// Threads to train with; 0 for one per core. Every count gives the same model.
+    /// Threads to train with; 0 for one per core, falling back to one thread in epochs where that is faster (a busy machine). Every count gives the same model.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
     /// Instruction set: auto (the widest this processor has), baseline, avx2 or avx512. Every one gives the same model.

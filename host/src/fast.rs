@@ -26,6 +26,7 @@
 //! order, so the copies stay identical and need no further exchange. Which
 //! thread computes a value never changes how it is computed.
 
+use crate::barrier::Barrier;
 use crate::cpu::{self, Simd, Task};
 use crate::idx::{Image, PIXELS};
 use crate::sparse::SparseSet;
@@ -39,7 +40,7 @@ use digitnet_core::pixel_major::{
 use digitnet_core::vector::map_mut;
 use std::cell::Cell;
 use std::ops::Range;
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Rows per lane: pixel `k = 8c + l` is row `c` of lane `l`.
 pub const LANE_ROWS: usize = PIXELS / LANES;
@@ -188,50 +189,6 @@ impl Layout {
     }
 }
 
-/// A barrier that spins (then yields): rounds are microseconds long, far
-/// shorter than a sleep and wake-up.
-#[derive(Debug)]
-struct SpinBarrier {
-    n: usize,
-    /// Spins before each yield: none when there are more threads than
-    /// cores, as a spinning thread would then hold up one that has work.
-    spins: u32,
-    count: AtomicUsize,
-    generation: AtomicUsize,
-}
-
-impl SpinBarrier {
-    fn new(n: usize, cores: usize) -> Self {
-        Self {
-            n,
-            spins: if n <= cores { 1 << 12 } else { 0 },
-            count: AtomicUsize::new(0),
-            generation: AtomicUsize::new(0),
-        }
-    }
-
-    fn wait(&self) {
-        if self.n <= 1 {
-            return;
-        }
-        let generation = self.generation.load(Ordering::Acquire);
-        if self.count.fetch_add(1, Ordering::AcqRel) + 1 == self.n {
-            self.count.store(0, Ordering::Relaxed);
-            self.generation.fetch_add(1, Ordering::AcqRel);
-        } else {
-            let mut spins = 0u32;
-            while self.generation.load(Ordering::Acquire) == generation {
-                if spins < self.spins {
-                    std::hint::spin_loop();
-                    spins += 1;
-                } else {
-                    std::thread::yield_now();
-                }
-            }
-        }
-    }
-}
-
 /// The lanes thread `t` of `threads` owns: a contiguous share of the eight.
 fn lanes_of(t: usize, threads: usize) -> Range<usize> {
     let n = threads.clamp(1, LANES);
@@ -285,6 +242,9 @@ struct Worker<const H: usize, const W: usize> {
     head_grad: HeadGrad<W, CLASSES>,
     /// This round's and the last round's translated images (with `--shift`).
     shifted: [SparseSet; 2],
+    /// Barrier waits in the last epoch, and how many of them slept.
+    waits: usize,
+    sleeps: usize,
 }
 
 /// What every thread reads during an epoch.
@@ -295,7 +255,7 @@ struct Epoch<'a, B> {
     /// Which tree nodes some thread publishes.
     published: [bool; NODES],
     board: &'a B,
-    barrier: &'a SpinBarrier,
+    barrier: &'a Barrier,
     layout: Layout,
 }
 
@@ -316,6 +276,9 @@ impl<const H: usize, const W: usize> Worker<H, W> {
 
     #[inline(always)]
     fn run<B: Board>(&mut self, ep: &Epoch<'_, B>) {
+        ep.barrier.register(self.index);
+        self.waits = 0;
+        self.sleeps = 0;
         let mut previous: Option<(RoundSpan, usize)> = None;
         for (r, &round) in ep.rounds.iter().enumerate() {
             let buf = r % 2;
@@ -325,9 +288,9 @@ impl<const H: usize, const W: usize> Worker<H, W> {
                 self.absorb(ep, prev, prev_buf);
             }
             self.forward(ep, round, buf);
-            ep.barrier.wait();
+            self.wait(ep);
             self.backprop(ep, round);
-            ep.barrier.wait();
+            self.wait(ep);
             previous = Some((round, buf));
         }
         if let Some((prev, prev_buf)) = previous {
@@ -359,6 +322,15 @@ impl<const H: usize, const W: usize> Worker<H, W> {
                     }
                 }
             }
+        }
+    }
+
+    /// Waits for the other threads, counting waits and sleeps.
+    #[inline(always)]
+    fn wait<B: Board>(&mut self, ep: &Epoch<'_, B>) {
+        if ep.threads > 1 {
+            self.waits += 1;
+            self.sleeps += usize::from(ep.barrier.wait(self.index));
         }
     }
 
@@ -572,6 +544,8 @@ impl<const H: usize, const W: usize> Trainer<H, W> {
                     head: Head::of(net),
                     head_grad: HeadGrad::zeroed(),
                     shifted: Default::default(),
+                    waits: 0,
+                    sleeps: 0,
                 }
             })
             .collect();
@@ -596,6 +570,19 @@ impl<const H: usize, const W: usize> Trainer<H, W> {
         self.workers.len()
     }
 
+    /// Of the last epoch's barrier waits (over all threads), the share that
+    /// had to sleep because another thread was not running: near 0 on an
+    /// idle machine, large when other programs hold the cores.
+    pub fn sleep_share(&self) -> f64 {
+        let waits: usize = self.workers.iter().map(|w| w.waits).sum();
+        let sleeps: usize = self.workers.iter().map(|w| w.sleeps).sum();
+        if waits == 0 {
+            0.0
+        } else {
+            sleeps as f64 / waits as f64
+        }
+    }
+
     /// One epoch of mini-batch SGD over `plan.order`.
     pub fn epoch(&mut self, plan: EpochPlan<'_>) {
         let threads = self.workers.len();
@@ -606,7 +593,7 @@ impl<const H: usize, const W: usize> Trainer<H, W> {
                 published[LEVEL_START[level] + index] = true;
             }
         }
-        let barrier = SpinBarrier::new(threads, self.cores);
+        let barrier = Barrier::new(threads, self.cores);
         let simd = self.simd;
         if threads == 1 {
             let epoch = Epoch {

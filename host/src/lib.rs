@@ -7,6 +7,7 @@
 
 pub mod atomic;
 pub mod augment;
+pub mod barrier;
 pub mod bench;
 pub mod cli;
 pub mod cpu;

@@ -48,8 +48,9 @@ pub struct TrainConfig {
     pub schedule: Schedule,
     /// Largest random translation of a training image, in pixels (0: none).
     pub shift: u8,
-    /// Threads to train and evaluate with (0: one per core). The result is
-    /// the same for every count.
+    /// Threads to train and evaluate with; 0 (the default) for one per core,
+    /// falling back to one thread in epochs where that is faster (a busy
+    /// machine). The result is the same for every count.
     pub threads: usize,
     /// Instruction set of the training loops (the result is the same for each).
     pub simd: Simd,
@@ -248,6 +249,8 @@ pub struct EpochReport {
     pub validation: Option<(usize, usize)>,
     /// Seconds spent in SGD (not in evaluation).
     pub train_seconds: f64,
+    /// Threads the epoch's SGD ran on.
+    pub threads: usize,
 }
 
 /// `correct / total`, or 0 when nothing was evaluated.
@@ -278,6 +281,7 @@ impl EpochReport {
             "total": self.total,
             "accuracy": self.accuracy(),
             "train_seconds": self.train_seconds,
+            "threads": self.threads,
         });
         if let (Some((correct, total)), Some(obj)) = (self.validation, v.as_object_mut()) {
             obj.insert("validation_correct".into(), correct.into());
@@ -386,6 +390,9 @@ pub fn sgd<const H: usize, R: RngCore>(
     }
 }
 
+/// How often a multi-threaded run times the thread count it is not using.
+const PROBE_EVERY: usize = 8;
+
 /// [`sgd`] with the hidden weights' rows `W ≥ H` floats wide.
 fn sgd_padded<const H: usize, const W: usize, R: RngCore>(
     net: &mut DigitNet<H>,
@@ -415,6 +422,13 @@ fn sgd_padded<const H: usize, const W: usize, R: RngCore>(
     let test = SparseSet::new(&data.test.images);
     let validation = data.validation.map(|v| (SparseSet::new(&v.images), v));
     let mut trainer = Trainer::<H, W>::new(net, threads, simd);
+    // Threads wait for each other twice per mini-batch. When other programs
+    // hold the cores, a thread often waits for one that is not running, and
+    // several threads can be slower than one. Every thread count gives the
+    // same bits, so with `threads: 0` the run times both: epoch 1 on all
+    // threads, epoch 2 on one, then the faster of the two, trying the other
+    // again every `PROBE_EVERY` epochs. A count given explicitly is kept.
+    let mut last_seconds = [f64::INFINITY; 2]; // [all threads, one thread]
     let mut order: Vec<usize> = (0..config.train_images).collect();
     let mut offsets: Vec<(i32, i32)> = Vec::new();
     let mut reports = Vec::with_capacity(config.epochs.min(1 << 16));
@@ -450,6 +464,17 @@ fn sgd_padded<const H: usize, const W: usize, R: RngCore>(
         });
         trainer.write_to(net);
         let train_seconds = start.elapsed().as_secs_f64();
+        let used = trainer.threads();
+        if config.threads == 0 && threads > 1 {
+            last_seconds[usize::from(used == 1)] = train_seconds;
+            let faster = if last_seconds[0] <= last_seconds[1] { threads } else { 1 };
+            let slower = if faster == 1 { threads } else { 1 };
+            let next = if epoch == 1 || epoch % PROBE_EVERY == 0 { slower } else { faster };
+            let next = if epoch == 1 { 1 } else { next };
+            if next != used {
+                trainer = Trainer::new(net, next, simd);
+            }
+        }
         if !net.is_finite() {
             return Err(TrainError::Diverged { epoch });
         }
@@ -466,6 +491,7 @@ fn sgd_padded<const H: usize, const W: usize, R: RngCore>(
                 .as_ref()
                 .map(|(set, v)| (correct(set, &v.labels), v.len())),
             train_seconds,
+            threads: used,
         };
         on_epoch(&report).map_err(|source| TrainError::Callback { epoch, source })?;
         reports.push(report);
@@ -805,6 +831,7 @@ mod tests {
             total: 10000,
             validation: None,
             train_seconds: 0.5,
+            threads: 2,
         };
         let v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
         assert_eq!(v["epoch"], 3);
@@ -812,6 +839,7 @@ mod tests {
         assert_eq!(v["total"], 10000);
         assert_eq!(v["accuracy"], 0.95);
         assert_eq!(v["train_seconds"], 0.5);
+        assert_eq!(v["threads"], 2);
         assert!(v.get("validation_correct").is_none(), "{v}");
         r.validation = Some((9600, 10000));
         let v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();

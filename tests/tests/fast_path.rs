@@ -251,6 +251,15 @@ fn every_thread_count_matches_the_plain_loop() {
             });
         }
     }
+    // One per core, switching to one thread and back as the epochs' timings
+    // say (epochs 2 and 8 run on one thread at least).
+    let c = config(Cost::CrossEntropy, Activation::Sigmoid, 5.0, 1, 10);
+    same_as_reference::<30>(&TrainConfig {
+        threads: 0,
+        epochs: 9,
+        hidden: 30,
+        ..c
+    });
     // More threads than cores, than lanes, than examples per round: few
     // rounds, as each waits for every thread to be scheduled.
     for threads in [5, 8, 12] {
