@@ -28,7 +28,7 @@
 
 use crate::input::LANES;
 use crate::layer::Layer;
-use crate::vector::{map_mut, zip_mut};
+use crate::vector::{opaque, zip_mut};
 
 /// The values of one input pixel for every hidden neuron: `H` floats,
 /// aligned to a 64-byte cache line so that a row never straddles two.
@@ -44,7 +44,9 @@ impl<const H: usize> Row<H> {
     /// never fused.
     #[inline(always)]
     pub fn add_product(&mut self, w: &Self, p: f32) {
-        zip_mut(&mut self.0, &w.0, |a, w| *a += w * p);
+        for (a, w) in self.0.iter_mut().zip(&w.0) {
+            *a += *w * p;
+        }
     }
 
     /// `self + other`, element by element.
@@ -253,7 +255,10 @@ pub fn weighted_sums<const H: usize, const R: usize>(
 pub fn accumulate<const H: usize>(nabla: &mut [Row<H>], dscaled: &Row<H>, pixels: &[[u8; 2]]) {
     for &[c, p] in pixels {
         if let Some(row) = nabla.get_mut(usize::from(c)) {
-            row.add_product(dscaled, f32::from(p));
+            // Vectorised along the row, never across pixels or blocks (see `opaque`).
+            zip_mut(&mut opaque(row).0, &dscaled.0, |a, d| {
+                *a += d * f32::from(p)
+            });
         }
     }
 }
@@ -281,16 +286,18 @@ pub fn descend<const H: usize>(
                 // A copy, so that the compiler sees `w` and `n` apart and
                 // vectorises the loop.
                 let nv = core::mem::take(n);
-                zip_mut(&mut w.0, &nv.0, |w, n| *w = decay * *w - scale * n);
+                zip_mut(&mut opaque(w).0, &nv.0, |w, n| *w = decay * *w - scale * n);
             }
         }
     } else {
         for (c, (w, n)) in weights.iter_mut().zip(nabla.iter_mut()).enumerate() {
+            let w = opaque(w);
             if c < 128 && *touched & (1u128 << c) != 0 {
                 let nv = core::mem::take(n);
                 zip_mut(&mut w.0, &nv.0, |w, n| *w = decay * *w - scale * n);
             } else {
-                map_mut(&mut w.0, |w| *w *= decay);
+                let ones = Row::<H>::ZERO;
+                zip_mut(&mut w.0, &ones.0, |w, _| *w *= decay);
             }
         }
     }

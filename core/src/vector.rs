@@ -1,19 +1,18 @@
 //! Element-wise loops shaped for SIMD.
 //!
-//! A loop over `N` floats whose `N` is not a multiple of the vector width
-//! leaves a remainder that compilers often handle one float at a time; for
-//! `N = 30` and 16-float vectors that is nearly half the work. These helpers
-//! split the array into blocks of 16, 8 and 4 floats, each a fixed-size loop
-//! that becomes whole vector instructions, and only the last 0–3 floats go
-//! one by one. Every element is computed on its own, so the split changes no
-//! result.
+//! Each element is computed on its own, so how a loop is cut into vector
+//! instructions changes no result; these helpers only make sure it is cut
+//! well: a plain loop over a row whose length is a multiple of 16 (the fast
+//! path pads its rows), an [`opaque`] barrier that keeps a compiler from
+//! vectorising across independent rows instead of along them, and
+//! [`blocks16_mut`] for a costly function over a short array (the
+//! exponential over 10 outputs), padded to one whole vector.
 
-/// `f(&mut a_i, b_i)` for every `i`, in blocks of 16, 8, 4, then 1.
+/// `f(&mut a_i, b_i)` for every `i`: one plain loop, which the compiler
+/// vectorises whole when `N` is a multiple of the vector width (the fast
+/// path pads its rows to multiples of 16 for that).
 #[inline(always)]
 pub fn zip_mut<const N: usize>(a: &mut [f32; N], b: &[f32; N], f: impl Fn(&mut f32, f32) + Copy) {
-    let (a, b) = block::<16>(a, b, f);
-    let (a, b) = block::<8>(a, b, f);
-    let (a, b) = block::<4>(a, b, f);
     for (x, y) in a.iter_mut().zip(b) {
         f(x, *y);
     }
@@ -59,23 +58,6 @@ pub fn blocks16_mut<const N: usize>(a: &mut [f32; N], f: impl Fn(&mut [f32; 16])
             *r = b;
         }
     }
-}
-
-/// Applies `f` to the whole blocks of `B` floats; returns the rest.
-#[inline(always)]
-fn block<'a, 'b, const B: usize>(
-    a: &'a mut [f32],
-    b: &'b [f32],
-    f: impl Fn(&mut f32, f32) + Copy,
-) -> (&'a mut [f32], &'b [f32]) {
-    let (ac, ar) = a.as_chunks_mut::<B>();
-    let (bc, br) = b.as_chunks::<B>();
-    for (x, y) in ac.iter_mut().zip(bc) {
-        for (p, q) in x.iter_mut().zip(y) {
-            f(p, *q);
-        }
-    }
-    (ar, br)
 }
 
 #[cfg(test)]

@@ -467,9 +467,17 @@ fn sgd_padded<const H: usize, const W: usize, R: RngCore>(
         let used = trainer.threads();
         if config.threads == 0 && threads > 1 {
             last_seconds[usize::from(used == 1)] = train_seconds;
-            let faster = if last_seconds[0] <= last_seconds[1] { threads } else { 1 };
+            let faster = if last_seconds[0] <= last_seconds[1] {
+                threads
+            } else {
+                1
+            };
             let slower = if faster == 1 { threads } else { 1 };
-            let next = if epoch == 1 || epoch % PROBE_EVERY == 0 { slower } else { faster };
+            let next = if epoch == 1 || epoch % PROBE_EVERY == 0 {
+                slower
+            } else {
+                faster
+            };
             let next = if epoch == 1 { 1 } else { next };
             if next != used {
                 trainer = Trainer::new(net, next, simd);
