@@ -128,7 +128,7 @@ impl<'a> SparseImage<'a> {
 /// `I` must be a multiple of 8 with `I / 8 ≤ 128`, so that `c` fits in a byte
 /// and a lane's rows in a `u128` (checked at compile time).
 pub fn sparsify<const I: usize>(image: &[u8; I], out: &mut [[u8; 2]; I]) -> (usize, LaneIndex) {
-    const { assert!(I % LANES == 0 && I / LANES <= 128 && I <= u16::MAX as usize) };
+    const { assert!(I.is_multiple_of(LANES) && I / LANES <= 128 && I <= u16::MAX as usize) };
     let (chunks, _) = image.as_chunks::<LANES>();
     // First pass: how many non-zero pixels each lane has, skipping blank
     // groups of eight pixels at once.

@@ -70,7 +70,7 @@ impl Barrier {
         let mut spins = 0u32;
         while self.generation.load(Ordering::Acquire) == generation {
             spins = spins.wrapping_add(1);
-            if spins % 64 == 0 && start.elapsed() >= self.spin {
+            if spins.is_multiple_of(64) && start.elapsed() >= self.spin {
                 return self.sleep(me, generation);
             }
             std::hint::spin_loop();

@@ -205,7 +205,7 @@ fn blocks(lanes: Range<usize>) -> Vec<(usize, usize)> {
     let mut i = lanes.start;
     while i < lanes.end {
         let mut level = 3;
-        while level > 0 && (i % (1 << level) != 0 || i + (1 << level) > lanes.end) {
+        while level > 0 && (!i.is_multiple_of(1 << level) || i + (1 << level) > lanes.end) {
             level -= 1;
         }
         out.push((level, i >> level));

@@ -362,9 +362,15 @@ pub struct Splits<'a> {
 /// shorter), takes one SGD step per mini-batch with the epoch's scheduled
 /// `eta`, then evaluates on the test set (and the validation set, if given).
 /// With `shift > 0` each example is first translated by an offset drawn from
-/// `rng` ([`augment::draw_offset`](crate::augment::draw_offset)), example by
-/// example in batch order, after the epoch's shuffle. `on_epoch` sees every
-/// report as it happens; its error stops training.
+/// `rng` ([`augment::draw_offset`]), example by example in batch order, after
+/// the epoch's shuffle. `on_epoch` sees every report as it happens; its error
+/// stops training.
+///
+/// The work runs on the fast path ([`crate::fast`]): pixel-major hidden
+/// weights, non-zero pixels only, `config.threads` threads and the
+/// instruction set `config.simd`, with results bit-identical to one
+/// `Network::update_mini_batch` per mini-batch and `Network::predict` per
+/// test image, whatever the threads and instruction set.
 pub fn sgd<const H: usize, R: RngCore>(
     net: &mut DigitNet<H>,
     rng: &mut R,
@@ -473,7 +479,7 @@ fn sgd_padded<const H: usize, const W: usize, R: RngCore>(
                 1
             };
             let slower = if faster == 1 { threads } else { 1 };
-            let next = if epoch == 1 || epoch % PROBE_EVERY == 0 {
+            let next = if epoch == 1 || epoch.is_multiple_of(PROBE_EVERY) {
                 slower
             } else {
                 faster
