@@ -52,6 +52,7 @@
 //! assert!((outputs[0] + outputs[1] - 1.0).abs() < 1e-6); // softmax outputs sum to 1
 //! ```
 #![no_std]
+#![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(
     not(test),
@@ -70,15 +71,19 @@ pub mod activation;
 pub mod cost;
 pub mod device;
 pub mod error;
+pub mod expf;
 pub mod gradient;
+pub mod head;
 pub mod init;
 pub mod input;
 pub mod layer;
 pub mod network;
+pub mod pixel_major;
 pub mod prepare;
 pub mod quant;
 pub mod random;
 pub mod step;
+pub mod vector;
 
 pub use activation::Activation;
 pub use cost::Cost;

@@ -1,6 +1,7 @@
 //! The `digitnet` command line: `train`, `eval`, `export`, `predict`, `inspect` and `web`.
 
 use crate::atomic::write_atomic;
+use crate::cpu::Simd;
 use crate::data::DataError;
 use crate::defaults::{self, DATA_HELP, MODEL_HELP};
 use crate::draw::{self, DrawError, Format};
@@ -47,6 +48,8 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Write a web page (one HTML file) to draw a digit on and watch the network answer, in a browser.
     Web(WebArgs),
+    /// Time loading, training and classifying on the bundled data.
+    Bench(BenchArgs),
 }
 
 /// Flags of `digitnet train`.
@@ -102,6 +105,12 @@ pub struct TrainArgs {
     /// Also evaluate on the validation set (training images 50,000-59,999) after every epoch.
     #[arg(long)]
     pub validation: bool,
+    /// Threads to train with; 0 for one per core, falling back to one thread in epochs where that is faster (a busy machine). Every count gives the same model.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Instruction set: auto (the widest this processor has), baseline, avx2 or avx512. Every one gives the same model.
+    #[arg(long, value_parser = parse_simd, default_value = "auto")]
+    pub simd: Simd,
     /// Model file to write (safetensors) [default: models/mnist-784-30-10.safetensors
     /// if a models folder is here, else ./mnist-784-30-10.safetensors].
     #[arg(long)]
@@ -141,6 +150,8 @@ impl TrainArgs {
             init: self.init.unwrap_or(base.init),
             schedule: self.schedule.unwrap_or(base.schedule),
             shift: self.shift.unwrap_or(base.shift),
+            threads: self.threads,
+            simd: self.simd,
         }
     }
 }
@@ -172,6 +183,10 @@ fn parse_init(v: &str) -> Result<Init, String> {
 
 fn parse_schedule(v: &str) -> Result<Schedule, String> {
     parse_named("schedule", v, Schedule::ALL, Schedule::name)
+}
+
+fn parse_simd(v: &str) -> Result<Simd, String> {
+    parse_named("instruction set", v, Simd::ALL, Simd::name)
 }
 
 fn parse_preset(v: &str) -> Result<Preset, String> {
@@ -214,6 +229,58 @@ pub struct ExportArgs {
     /// Write the int8 model instead (`int8`: model_int8.rs and samples_int8.rs).
     #[arg(long, value_enum)]
     pub quantize: Option<Quantize>,
+}
+
+/// Flags of `digitnet bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Folder holding the MNIST IDX files (raw or .gz).
+    #[arg(long, default_value = DEFAULT_DATA)]
+    pub data: PathBuf,
+    /// The recipe to time: chapter1 or best; the flags below override it.
+    #[arg(long, value_parser = parse_preset, default_value = "chapter1")]
+    pub preset: Preset,
+    /// Hidden neurons [default: the preset's].
+    #[arg(long)]
+    pub hidden: Option<usize>,
+    /// Hidden activation: sigmoid or relu [default: the preset's].
+    #[arg(long, value_parser = parse_activation)]
+    pub activation: Option<Activation>,
+    /// Cost: quadratic, cross-entropy or log-likelihood [default: the preset's].
+    #[arg(long, value_parser = parse_cost)]
+    pub cost: Option<Cost>,
+    /// Learning rate eta [default: the preset's].
+    #[arg(long, allow_negative_numbers = true)]
+    pub eta: Option<f32>,
+    /// Epochs to train; the median epoch is reported.
+    #[arg(long, default_value_t = 5)]
+    pub epochs: usize,
+    /// Threads; 0 for one per core.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Instruction set: auto, baseline, avx2 or avx512.
+    #[arg(long, value_parser = parse_simd, default_value = "auto")]
+    pub simd: Simd,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl BenchArgs {
+    /// The preset's settings with the flags given applied over them.
+    pub fn config(&self) -> TrainConfig {
+        let base = self.preset.config();
+        TrainConfig {
+            epochs: self.epochs,
+            hidden: self.hidden.unwrap_or(base.hidden),
+            activation: self.activation.unwrap_or(base.activation),
+            cost: self.cost.unwrap_or(base.cost),
+            eta: self.eta.unwrap_or(base.eta),
+            threads: self.threads,
+            simd: self.simd,
+            ..base
+        }
+    }
 }
 
 /// Why a command failed.
@@ -259,6 +326,9 @@ pub enum CliError {
     /// Exporting failed.
     #[error(transparent)]
     Export(#[from] ExportError),
+    /// Benchmarking failed.
+    #[error(transparent)]
+    Bench(#[from] crate::bench::BenchError),
     /// Writing the metrics file failed.
     #[error("{}: cannot write metrics", path.display())]
     Metrics {
@@ -295,6 +365,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Predict(args) => Ok(crate::predict::run(&args)?),
         Command::Inspect(args) => Ok(crate::inspect::run(&args)?),
         Command::Web(args) => Ok(crate::web::run(&args)?),
+        Command::Bench(args) => run_bench(&args),
     }
 }
 
@@ -551,6 +622,16 @@ fn run_eval(args: &EvalArgs) -> Result<(), CliError> {
         }
     };
     print!("{evaluation}");
+    Ok(())
+}
+
+fn run_bench(args: &BenchArgs) -> Result<(), CliError> {
+    let report = crate::bench::run(&args.data, &args.config(), args.preset)?;
+    if args.json {
+        println!("{}", report.to_json());
+    } else {
+        println!("{report}");
+    }
     Ok(())
 }
 

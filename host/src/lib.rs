@@ -7,15 +7,19 @@
 
 pub mod atomic;
 pub mod augment;
+pub mod barrier;
+pub mod bench;
 #[cfg(feature = "bundled")]
 pub mod bundled;
 pub mod cli;
+pub mod cpu;
 pub mod csv_file;
 pub mod data;
 pub mod defaults;
 pub mod draw;
 pub mod eval;
 pub mod export;
+pub mod fast;
 pub mod idx;
 pub mod inspect;
 pub mod int8;
@@ -26,5 +30,6 @@ pub mod plot;
 pub mod predict;
 pub mod preset;
 pub mod progress;
+pub mod sparse;
 pub mod train;
 pub mod web;

@@ -131,6 +131,7 @@ mod tests {
                 total: 10_000,
                 validation: validation.then_some((9100 + 15 * epoch, 10_000)),
                 train_seconds: 0.4,
+                threads: 1,
             })
             .collect()
     }

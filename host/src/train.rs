@@ -1,9 +1,13 @@
 //! Nielsen's training loop: seeded shuffles, mini-batch SGD, evaluation per epoch.
 
 use crate::augment;
-use crate::idx::{Dataset, Image, PIXELS};
+use crate::cpu::{Simd, Unsupported};
+use crate::fast::{self, EpochPlan, Source, Trainer};
+use crate::idx::{Dataset, PIXELS};
 use crate::net::{AnyNet, IntoAny, WIDTHS};
-use digitnet_core::{Activation, Cost, Gradient, Init, Network, Step};
+use crate::sparse::SparseSet;
+use digitnet_core::input::Target;
+use digitnet_core::{Activation, Cost, Init, Network, Step};
 use rand_core::RngCore;
 use std::time::Instant;
 
@@ -44,6 +48,12 @@ pub struct TrainConfig {
     pub schedule: Schedule,
     /// Largest random translation of a training image, in pixels (0: none).
     pub shift: u8,
+    /// Threads to train and evaluate with; 0 (the default) for one per core,
+    /// falling back to one thread in epochs where that is faster (a busy
+    /// machine). The result is the same for every count.
+    pub threads: usize,
+    /// Instruction set of the training loops (the result is the same for each).
+    pub simd: Simd,
 }
 
 /// How the learning rate changes over the epochs.
@@ -107,6 +117,8 @@ impl Default for TrainConfig {
             init: Init::Normal,
             schedule: Schedule::Constant,
             shift: 0,
+            threads: 0,
+            simd: Simd::Auto,
         }
     }
 }
@@ -156,6 +168,9 @@ pub enum ConfigError {
         /// Images in the training file.
         available: usize,
     },
+    /// An instruction set this processor lacks.
+    #[error(transparent)]
+    Simd(#[from] Unsupported),
     /// More training images than the training set holds.
     #[error("--train-images must be between 1 and {available}, got {requested}")]
     TrainImages {
@@ -201,7 +216,16 @@ impl TrainConfig {
                 train_images: self.train_images,
             });
         }
+        self.simd.resolve()?;
         Ok(())
+    }
+
+    /// The number of threads to use: `threads`, or one per core when it is 0.
+    pub fn thread_count(&self) -> usize {
+        match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
     }
 
     /// The update rule's settings in epoch `epoch` (from 1): the scheduled
@@ -225,6 +249,8 @@ pub struct EpochReport {
     pub validation: Option<(usize, usize)>,
     /// Seconds spent in SGD (not in evaluation).
     pub train_seconds: f64,
+    /// Threads the epoch's SGD ran on.
+    pub threads: usize,
 }
 
 /// `correct / total`, or 0 when nothing was evaluated.
@@ -255,6 +281,7 @@ impl EpochReport {
             "total": self.total,
             "accuracy": self.accuracy(),
             "train_seconds": self.train_seconds,
+            "threads": self.threads,
         });
         if let (Some((correct, total)), Some(obj)) = (self.validation, v.as_object_mut()) {
             obj.insert("validation_correct".into(), correct.into());
@@ -339,9 +366,15 @@ pub struct Splits<'a> {
 /// shorter), takes one SGD step per mini-batch with the epoch's scheduled
 /// `eta`, then evaluates on the test set (and the validation set, if given).
 /// With `shift > 0` each example is first translated by an offset drawn from
-/// `rng` ([`augment::draw_offset`]), example by
-/// example in batch order, after the epoch's shuffle. `on_epoch` sees every
-/// report as it happens; its error stops training.
+/// `rng` ([`augment::draw_offset`]), example by example in batch order, after
+/// the epoch's shuffle. `on_epoch` sees every report as it happens; its error
+/// stops training.
+///
+/// The work runs on the fast path ([`crate::fast`]): pixel-major hidden
+/// weights, non-zero pixels only, `config.threads` threads and the
+/// instruction set `config.simd`, with results bit-identical to one
+/// `Network::update_mini_batch` per mini-batch and `Network::predict` per
+/// test image, whatever the threads and instruction set.
 pub fn sgd<const H: usize, R: RngCore>(
     net: &mut DigitNet<H>,
     rng: &mut R,
@@ -352,7 +385,9 @@ pub fn sgd<const H: usize, R: RngCore>(
     sgd_observed(net, rng, data, config, on_epoch, &|_| {})
 }
 
-/// [`sgd`], calling `on_batch` after every mini-batch.
+/// [`sgd`], calling `on_batch` with the number of examples after every
+/// group of mini-batches (about a sixteenth of an epoch; every mini-batch in
+/// a short run), for a progress bar. The results are the same bits.
 pub fn sgd_observed<const H: usize, R: RngCore>(
     net: &mut DigitNet<H>,
     rng: &mut R,
@@ -360,6 +395,39 @@ pub fn sgd_observed<const H: usize, R: RngCore>(
     config: &TrainConfig,
     on_epoch: OnEpoch<'_>,
     on_batch: OnBatch<'_>,
+) -> Result<Vec<EpochReport>, TrainError> {
+    // The fast path keeps each pixel's row of hidden weights padded to whole
+    // 16-float vectors; the widths the command line offers get their padded
+    // size here (any other width runs unpadded, with the same results).
+    let any: &mut dyn std::any::Any = net;
+    macro_rules! padded {
+        ($($h:literal => $w:literal),*) => {
+            $(if let Some(net) = any.downcast_mut::<DigitNet<$h>>() {
+                return sgd_padded::<$h, $w, R>(net, rng, data, config, on_epoch, Some(on_batch));
+            })*
+        };
+    }
+    padded!(10 => 16, 16 => 16, 20 => 32, 30 => 32, 50 => 64, 64 => 64, 100 => 112, 128 => 128);
+    match any.downcast_mut::<DigitNet<H>>() {
+        Some(net) => sgd_padded::<H, H, R>(net, rng, data, config, on_epoch, Some(on_batch)),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// How often a multi-threaded run times the thread count it is not using.
+const PROBE_EVERY: usize = 8;
+
+/// Groups of mini-batches per epoch between calls of an `on_batch` observer.
+const OBSERVED_GROUPS: usize = 16;
+
+/// [`sgd`] with the hidden weights' rows `W ≥ H` floats wide.
+fn sgd_padded<const H: usize, const W: usize, R: RngCore>(
+    net: &mut DigitNet<H>,
+    rng: &mut R,
+    data: Splits<'_>,
+    config: &TrainConfig,
+    on_epoch: OnEpoch<'_>,
+    on_batch: Option<OnBatch<'_>>,
 ) -> Result<Vec<EpochReport>, TrainError> {
     config.validate()?;
     let train = data.train;
@@ -370,40 +438,118 @@ pub fn sgd_observed<const H: usize, R: RngCore>(
         }
         .into());
     }
+    // The plain loop stops at the first bad label, in epoch 1 (which visits
+    // every image); the fast path checks them all first.
+    for label in train.labels.iter().take(config.train_images) {
+        Target::<CLASSES>::target(label).map_err(|source| TrainError::Step { epoch: 1, source })?;
+    }
+    let threads = config.thread_count();
+    let simd = config.simd.resolve().map_err(ConfigError::from)?;
+    let images = train.images.get(..config.train_images).unwrap_or(&[]);
+    let cached = (config.shift == 0).then(|| SparseSet::new(images));
+    let test = SparseSet::new(&data.test.images);
+    let validation = data.validation.map(|v| (SparseSet::new(&v.images), v));
+    let mut trainer = Trainer::<H, W>::new(net, threads, simd);
+    // Threads wait for each other twice per mini-batch. When other programs
+    // hold the cores, a thread often waits for one that is not running, and
+    // several threads can be slower than one. Every thread count gives the
+    // same bits, so with `threads: 0` the run times both: epoch 1 on all
+    // threads, epoch 2 on one, then the faster of the two, trying the other
+    // again every `PROBE_EVERY` epochs. A count given explicitly is kept.
+    let mut last_seconds = [f64::INFINITY; 2]; // [all threads, one thread]
     let mut order: Vec<usize> = (0..config.train_images).collect();
-    let mut nabla: Box<Gradient<PIXELS, H, CLASSES>> = Box::default();
-    let mut moved: Vec<Image> = Vec::new();
+    let mut offsets: Vec<(i32, i32)> = Vec::new();
     let mut reports = Vec::with_capacity(config.epochs.min(1 << 16));
     for epoch in 1..=config.epochs {
         let start = Instant::now();
         let step = config.step(epoch);
+        step.validate()
+            .map_err(|source| TrainError::Step { epoch, source })?;
         digitnet_core::random::shuffle(rng, &mut order);
-        for batch in order.chunks(config.batch_size) {
-            let labels = batch.iter().filter_map(|&i| train.labels.get(i).copied());
-            let result = if config.shift == 0 {
-                let images = batch.iter().filter_map(|&i| train.images.get(i));
-                net.update_mini_batch(images.zip(labels), step, &mut nabla)
-            } else {
-                moved.clear();
-                for image in batch.iter().filter_map(|&i| train.images.get(i)) {
-                    let (dx, dy) = augment::draw_offset(rng, config.shift);
-                    moved.push(augment::translate(image, dx, dy));
+        let source = match &cached {
+            Some(set) => Source::Cached(set),
+            None => {
+                // One offset per example, in batch order, after the shuffle.
+                offsets.clear();
+                offsets.extend(
+                    order
+                        .iter()
+                        .map(|_| augment::draw_offset(rng, config.shift)),
+                );
+                Source::Shifted {
+                    images,
+                    offsets: &offsets,
                 }
-                net.update_mini_batch(moved.iter().zip(labels), step, &mut nabla)
+            }
+        };
+        // One call for the whole epoch; with an observer, groups of whole
+        // mini-batches, a call each: the same batches in the same order, so
+        // the same bits.
+        let group = match on_batch {
+            None => order.len().max(1),
+            Some(_) => {
+                let batches = order.len().div_ceil(config.batch_size);
+                config.batch_size * batches.div_ceil(OBSERVED_GROUPS).max(1)
+            }
+        };
+        for (g, part) in order.chunks(group).enumerate() {
+            let source = match source {
+                Source::Cached(set) => Source::Cached(set),
+                Source::Shifted { images, offsets } => Source::Shifted {
+                    images,
+                    offsets: offsets.get(g * group..).unwrap_or(&[]),
+                },
             };
-            result.map_err(|source| TrainError::Step { epoch, source })?;
-            on_batch(batch.len());
+            trainer.epoch(EpochPlan {
+                order: part,
+                batch_size: config.batch_size,
+                source,
+                labels: &train.labels,
+                decay: step.decay(),
+                eta: step.eta,
+            });
+            if let Some(on_batch) = on_batch {
+                on_batch(part.len());
+            }
         }
+        trainer.write_to(net);
         let train_seconds = start.elapsed().as_secs_f64();
+        let used = trainer.threads();
+        if config.threads == 0 && threads > 1 {
+            last_seconds[usize::from(used == 1)] = train_seconds;
+            let faster = if last_seconds[0] <= last_seconds[1] {
+                threads
+            } else {
+                1
+            };
+            let slower = if faster == 1 { threads } else { 1 };
+            let next = if epoch == 1 || epoch.is_multiple_of(PROBE_EVERY) {
+                slower
+            } else {
+                faster
+            };
+            let next = if epoch == 1 { 1 } else { next };
+            if next != used {
+                trainer = Trainer::new(net, next, simd);
+            }
+        }
         if !net.is_finite() {
             return Err(TrainError::Diverged { epoch });
         }
+        let hidden = trainer.hidden();
+        let head = digitnet_core::head::Head::<H, W, CLASSES>::of(&*net);
+        let correct = |set: &SparseSet, labels: &[u8]| {
+            fast::count_correct(&hidden, &head, set, labels, threads, simd)
+        };
         let report = EpochReport {
             epoch,
-            correct: evaluate(net, data.test),
+            correct: correct(&test, &data.test.labels),
             total: data.test.len(),
-            validation: data.validation.map(|v| (evaluate(net, v), v.len())),
+            validation: validation
+                .as_ref()
+                .map(|(set, v)| (correct(set, &v.labels), v.len())),
             train_seconds,
+            threads: used,
         };
         on_epoch(&report).map_err(|source| TrainError::Callback { epoch, source })?;
         reports.push(report);
@@ -806,6 +952,7 @@ mod tests {
             total: 10000,
             validation: None,
             train_seconds: 0.5,
+            threads: 2,
         };
         let v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
         assert_eq!(v["epoch"], 3);
@@ -813,6 +960,7 @@ mod tests {
         assert_eq!(v["total"], 10000);
         assert_eq!(v["accuracy"], 0.95);
         assert_eq!(v["train_seconds"], 0.5);
+        assert_eq!(v["threads"], 2);
         assert!(v.get("validation_correct").is_none(), "{v}");
         r.validation = Some((9600, 10000));
         let v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();

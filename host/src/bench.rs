@@ -1,0 +1,235 @@
+//! `digitnet bench`: how fast this machine loads MNIST, trains and classifies.
+//!
+//! Trains a few epochs on the bundled data with the settings given and
+//! reports the loading time (and gunzip's share of it), the median seconds
+//! per training epoch and examples per second, and the time to classify the
+//! whole test set (the median of several passes).
+
+use crate::cpu::Simd;
+use crate::idx::{self, Dataset, MnistFiles};
+use crate::net::AnyNet;
+use crate::preset::Preset;
+use crate::sparse::SparseSet;
+use crate::train::{self, Splits, TrainConfig, TrainError};
+use std::io::Read;
+use std::path::Path;
+use std::time::Instant;
+
+/// Passes over the test set whose median is reported.
+pub const EVAL_PASSES: usize = 15;
+
+/// What one benchmark run measured.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BenchReport {
+    /// The network and settings, as `train` prints them.
+    pub network: String,
+    /// Threads asked for.
+    pub threads: usize,
+    /// Epochs that ran on one thread instead (training times one thread now
+    /// and then, and uses it when the machine is too busy for more).
+    pub busy_epochs: usize,
+    /// The instruction set the training loops ran with.
+    pub simd: Simd,
+    /// Epochs trained.
+    pub epochs: usize,
+    /// Training images per epoch.
+    pub train_images: usize,
+    /// Seconds to read and decode the four MNIST files.
+    pub load_seconds: f64,
+    /// Of which gunzip alone (decompressing the files already read).
+    pub gunzip_seconds: f64,
+    /// Median seconds of SGD per epoch.
+    pub epoch_seconds: f64,
+    /// Seconds of the whole training run: lists of non-zero pixels, every
+    /// epoch and every per-epoch evaluation.
+    pub train_run_seconds: f64,
+    /// Test images classified.
+    pub test_images: usize,
+    /// Median seconds to classify the whole test set once.
+    pub eval_seconds: f64,
+    /// Test accuracy after the last epoch.
+    pub accuracy: f64,
+}
+
+impl BenchReport {
+    /// Training examples per second (one epoch's images over its median time).
+    pub fn examples_per_second(&self) -> f64 {
+        self.train_images as f64 / self.epoch_seconds
+    }
+
+    /// Test images classified per second.
+    pub fn test_images_per_second(&self) -> f64 {
+        self.test_images as f64 / self.eval_seconds
+    }
+
+    /// The report as one JSON object.
+    pub fn to_json(&self) -> String {
+        serde_json::json!({
+            "network": self.network,
+            "threads": self.threads,
+            "busy_epochs": self.busy_epochs,
+            "simd": self.simd.name(),
+            "epochs": self.epochs,
+            "train_images": self.train_images,
+            "load_seconds": self.load_seconds,
+            "gunzip_seconds": self.gunzip_seconds,
+            "epoch_seconds": self.epoch_seconds,
+            "examples_per_second": self.examples_per_second(),
+            "train_run_seconds": self.train_run_seconds,
+            "test_images": self.test_images,
+            "eval_seconds": self.eval_seconds,
+            "test_images_per_second": self.test_images_per_second(),
+            "accuracy": self.accuracy,
+        })
+        .to_string()
+    }
+}
+
+impl std::fmt::Display for BenchReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "digitnet bench: {}", self.network)?;
+        writeln!(
+            f,
+            "threads: {}, instruction set: {}",
+            self.threads,
+            self.simd.name()
+        )?;
+        if self.busy_epochs > 0 {
+            writeln!(
+                f,
+                "note: {} of {} epochs ran on one thread (timing it, or because it was faster while other programs held the cores); the median is over the others",
+                self.busy_epochs, self.epochs
+            )?;
+        }
+        writeln!(
+            f,
+            "load: {:.3} s for the four MNIST files (gunzip {:.3} s of it)",
+            self.load_seconds, self.gunzip_seconds
+        )?;
+        writeln!(
+            f,
+            "train: median {:.4} s per epoch of {} images ({:.0} examples per second); {} epochs with evaluation in {:.2} s",
+            self.epoch_seconds,
+            self.train_images,
+            self.examples_per_second(),
+            self.epochs,
+            self.train_run_seconds
+        )?;
+        write!(
+            f,
+            "test: {} images classified in {:.2} ms ({:.0} images per second, median of {EVAL_PASSES}); accuracy {:.2}%",
+            self.test_images,
+            1e3 * self.eval_seconds,
+            self.test_images_per_second(),
+            100.0 * self.accuracy
+        )
+    }
+}
+
+/// Why a benchmark failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BenchError {
+    /// Reading MNIST failed.
+    #[error(transparent)]
+    Idx(#[from] idx::IdxError),
+    /// Training failed.
+    #[error(transparent)]
+    Train(#[from] TrainError),
+}
+
+/// Loads MNIST from `data`, trains with `config` and times it all.
+pub fn run(data: &Path, config: &TrainConfig, preset: Preset) -> Result<BenchReport, BenchError> {
+    config.validate().map_err(TrainError::from)?;
+    let simd = config
+        .simd
+        .resolve()
+        .map_err(|e| TrainError::from(train::ConfigError::from(e)))?;
+    let start = Instant::now();
+    let files = MnistFiles::in_dir(data)?;
+    let train_set = idx::read_dataset(&files.train_images, &files.train_labels)?;
+    let test_set = idx::read_dataset(&files.test_images, &files.test_labels)?;
+    let load_seconds = start.elapsed().as_secs_f64();
+    let gunzip_seconds = [
+        &files.train_images,
+        &files.train_labels,
+        &files.test_images,
+        &files.test_labels,
+    ]
+    .iter()
+    .map(|p| gunzip_time(p))
+    .sum();
+
+    let splits = Splits {
+        train: &train_set,
+        test: &test_set,
+        validation: None,
+    };
+    let start = Instant::now();
+    let (net, reports) = train::run_any(splits, config, &mut |_| Ok(()))?;
+    let train_run_seconds = start.elapsed().as_secs_f64();
+    let threads = config.thread_count();
+    // The median over the epochs that ran on the threads asked for.
+    let mut epochs: Vec<f64> = reports
+        .iter()
+        .filter(|r| r.threads == threads)
+        .map(|r| r.train_seconds)
+        .collect();
+    let accuracy = reports.last().map_or(0.0, |r| r.accuracy());
+
+    let busy_epochs = reports.iter().filter(|r| r.threads < threads).count();
+    let eval_seconds = eval_time(&net, &test_set, threads, simd);
+    Ok(BenchReport {
+        network: crate::cli::describe_run(config, preset),
+        threads,
+        busy_epochs,
+        simd,
+        epochs: reports.len(),
+        train_images: config.train_images,
+        load_seconds,
+        gunzip_seconds,
+        epoch_seconds: median(&mut epochs),
+        train_run_seconds,
+        test_images: test_set.len(),
+        eval_seconds,
+        accuracy,
+    })
+}
+
+/// Seconds to gunzip a file already read into memory (0 for a raw file).
+fn gunzip_time(path: &Path) -> f64 {
+    let Ok(bytes) = std::fs::read(path) else {
+        return 0.0;
+    };
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return 0.0;
+    }
+    let start = Instant::now();
+    let mut out = Vec::new();
+    let _ = flate2::read::MultiGzDecoder::new(&bytes[..]).read_to_end(&mut out);
+    start.elapsed().as_secs_f64()
+}
+
+/// Median seconds to classify every image of `test` (lists of non-zero
+/// pixels made once, as training does; the pixel-major copy of the weights
+/// is made in every pass and counted).
+fn eval_time(net: &AnyNet, test: &Dataset, threads: usize, simd: Simd) -> f64 {
+    let set = SparseSet::new(&test.images);
+    let mut times: Vec<f64> = (0..EVAL_PASSES)
+        .map(|_| {
+            let start = Instant::now();
+            let correct = crate::with_net!(net, n => crate::fast::count_correct_net(
+                &**n, &set, &test.labels, threads, simd
+            ));
+            std::hint::black_box(correct);
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    median(&mut times)
+}
+
+/// The median (upper middle of an even count; 0 for none).
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(0.0)
+}

@@ -1,0 +1,807 @@
+//! The training fast path: the core's pixel-major kernels
+//! ([`digitnet_core::pixel_major`], [`digitnet_core::head`]) run on several
+//! threads, with results bit-identical to one call of
+//! `Network::update_mini_batch` per mini-batch, whatever the thread count.
+//!
+//! ## How the work is split
+//!
+//! The hidden weights are split by lane (pixel `k` belongs to lane `k mod 8`):
+//! each thread owns some lanes' weights and `nabla_w` for the whole run, and is
+//! the only one to read or write them. An epoch is a sequence of *rounds* of
+//! at most [`ROUND`] examples (a mini-batch of 10 is one round; a full batch
+//! is many); each round has two phases, separated by a barrier:
+//!
+//! 1. **Lanes.** Each thread adds the previous round's gradients to its lanes
+//!    of `nabla_w`, example by example in batch order (so every element sums
+//!    its terms in the order of the plain code), applies the update if that
+//!    round ended a mini-batch, then computes its lanes' partial sums for this
+//!    round's examples and publishes them, combined as far as its lanes allow
+//!    in the fixed pairwise tree `((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7))`.
+//! 2. **Examples.** Each thread takes a share of the round's examples,
+//!    completes the tree for each, and runs the rest of the forward pass and
+//!    backpropagation ([`Head::backprop`]), publishing each example's deltas.
+//!
+//! The small parameters (hidden biases and the output layer) are updated by
+//! every thread on its own copy from the same published deltas in the same
+//! order, so the copies stay identical and need no further exchange. Which
+//! thread computes a value never changes how it is computed.
+
+use crate::barrier::Barrier;
+use crate::cpu::{self, Simd, Task};
+use crate::idx::{Image, PIXELS};
+use crate::sparse::SparseSet;
+use crate::train::{DigitNet, CLASSES};
+use digitnet_core::head::{ExampleGrad, Head, HeadGrad};
+use digitnet_core::input::{one_hot, LANES, PIXEL_MAX};
+use digitnet_core::pixel_major::{
+    accumulate, descend, from_layer, lane_sum, lane_sum_pair, to_layer, weighted_sums, LaneRows,
+    PixelMajor, Row, SparseImage,
+};
+use digitnet_core::vector::map_mut;
+use std::cell::Cell;
+use std::ops::Range;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// Rows per lane: pixel `k = 8c + l` is row `c` of lane `l`.
+pub const LANE_ROWS: usize = PIXELS / LANES;
+
+/// Most examples in one round (bounds the exchange buffers for big batches).
+pub const ROUND: usize = 64;
+
+/// Nodes of the lane-combining tree: 8 leaves, 4 pairs, 2 quads, 1 root.
+const NODES: usize = 15;
+
+/// First node id of each tree level.
+const LEVEL_START: [usize; 4] = [0, 8, 12, 14];
+
+/// The whole hidden layer of an MNIST network, pixel-major, `W` floats per
+/// row (the hidden width `H` padded for whole SIMD vectors).
+pub type Hidden<const W: usize> = PixelMajor<W, LANE_ROWS>;
+
+/// Where an epoch's training images come from.
+#[derive(Clone, Copy, Debug)]
+pub enum Source<'a> {
+    /// Lists made once (no augmentation), indexed like the training set.
+    Cached(&'a SparseSet),
+    /// Images translated by one offset per position in the epoch's order.
+    Shifted {
+        /// The training images.
+        images: &'a [Image],
+        /// `(dx, dy)` for each position of the epoch's order.
+        offsets: &'a [(i32, i32)],
+    },
+}
+
+/// One epoch's work, the same for every thread.
+#[derive(Clone, Copy, Debug)]
+pub struct EpochPlan<'a> {
+    /// The shuffled indices of the training images.
+    pub order: &'a [usize],
+    /// Examples per mini-batch (the last may be shorter).
+    pub batch_size: usize,
+    /// The training images.
+    pub source: Source<'a>,
+    /// Labels of the training images.
+    pub labels: &'a [u8],
+    /// The weight-decay factor `1 − eta·lambda/n`.
+    pub decay: f32,
+    /// The learning rate `eta`.
+    pub eta: f32,
+}
+
+/// A round: examples `start..end` of the order, in mini-batch `batch`.
+#[derive(Clone, Copy, Debug)]
+struct RoundSpan {
+    start: usize,
+    end: usize,
+    /// Whether the mini-batch ends with this round, and its size `m` then.
+    batch_end: Option<usize>,
+}
+
+fn rounds(len: usize, batch_size: usize) -> Vec<RoundSpan> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < len {
+        let batch_end = (start + batch_size.max(1)).min(len);
+        let m = batch_end - start;
+        while start < batch_end {
+            let end = (start + ROUND).min(batch_end);
+            out.push(RoundSpan {
+                start,
+                end,
+                batch_end: (end == batch_end).then_some(m),
+            });
+            start = end;
+        }
+    }
+    out
+}
+
+/// Values passed between threads: lane sums and per-example deltas.
+///
+/// Relaxed loads and stores; the barrier between the phase that writes a
+/// slot and the phase that reads it orders them.
+trait Board {
+    fn put(&self, at: usize, values: &[f32]);
+    fn get(&self, at: usize, out: &mut [f32]);
+}
+
+/// The board of a multi-threaded run.
+struct Shared(Vec<AtomicU32>);
+
+impl Board for Shared {
+    #[inline(always)]
+    fn put(&self, at: usize, values: &[f32]) {
+        for (slot, v) in self.0.iter().skip(at).zip(values) {
+            slot.store(v.to_bits(), Ordering::Relaxed);
+        }
+    }
+    #[inline(always)]
+    fn get(&self, at: usize, out: &mut [f32]) {
+        for (slot, v) in self.0.iter().skip(at).zip(out) {
+            *v = f32::from_bits(slot.load(Ordering::Relaxed));
+        }
+    }
+}
+
+/// The board of a single-threaded run: plain memory.
+struct Local(Vec<Cell<f32>>);
+
+impl Board for Local {
+    #[inline(always)]
+    fn put(&self, at: usize, values: &[f32]) {
+        for (slot, v) in self.0.iter().skip(at).zip(values) {
+            slot.set(*v);
+        }
+    }
+    #[inline(always)]
+    fn get(&self, at: usize, out: &mut [f32]) {
+        for (slot, v) in self.0.iter().skip(at).zip(out) {
+            *v = slot.get();
+        }
+    }
+}
+
+/// Where example `x` of a round keeps its values on the board.
+#[derive(Clone, Copy, Debug)]
+struct Layout {
+    h: usize,
+    w: usize,
+}
+
+impl Layout {
+    fn stride(self) -> usize {
+        NODES * self.w + 2 * self.h + CLASSES
+    }
+    /// Where example `x`'s hidden activations, hidden deltas and output deltas start.
+    fn grad_parts(self, x: usize) -> [usize; 3] {
+        let at = self.grads(x);
+        [at, at + self.h, at + 2 * self.h]
+    }
+    fn node(self, x: usize, node: usize) -> usize {
+        x * self.stride() + node * self.w
+    }
+    fn grads(self, x: usize) -> usize {
+        x * self.stride() + NODES * self.w
+    }
+    fn len(self) -> usize {
+        ROUND * self.stride()
+    }
+}
+
+/// The lanes thread `t` of `threads` owns: a contiguous share of the eight.
+fn lanes_of(t: usize, threads: usize) -> Range<usize> {
+    let n = threads.clamp(1, LANES);
+    if t >= n {
+        return LANES..LANES;
+    }
+    (LANES * t / n)..(LANES * (t + 1) / n)
+}
+
+/// The tree nodes a lane range publishes: its maximal aligned blocks, as
+/// `(level, index)` (a block of `2^level` lanes starting at `index · 2^level`).
+fn blocks(lanes: Range<usize>) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = lanes.start;
+    while i < lanes.end {
+        let mut level = 3;
+        while level > 0 && (!i.is_multiple_of(1 << level) || i + (1 << level) > lanes.end) {
+            level -= 1;
+        }
+        out.push((level, i >> level));
+        i += 1 << level;
+    }
+    out
+}
+
+/// The sum of tree node `(level, index)` from the leaves, pairwise:
+/// `l_i`, `l_2i + l_2i+1`, `(l_4i + l_4i+1) + (l_4i+2 + l_4i+3)`, or all eight.
+#[inline(always)]
+fn node_sum<const H: usize>(leaves: &[Row<H>; LANES], level: usize, index: usize) -> Row<H> {
+    let leaf = |i: usize| leaves.get(i).copied().unwrap_or(Row::ZERO);
+    let pair = |i: usize| leaf(2 * i).plus(&leaf(2 * i + 1));
+    let quad = |i: usize| pair(2 * i).plus(&pair(2 * i + 1));
+    match level {
+        0 => leaf(index),
+        1 => pair(index),
+        2 => quad(index),
+        _ => quad(0).plus(&quad(1)),
+    }
+}
+
+/// One thread's share of the state: its lanes of the hidden weights and of
+/// `nabla_w`, and its own copy of the head.
+struct Worker<const H: usize, const W: usize> {
+    index: usize,
+    lanes: Range<usize>,
+    blocks: Vec<(usize, usize)>,
+    weights: Vec<LaneRows<W, LANE_ROWS>>,
+    nabla: Vec<LaneRows<W, LANE_ROWS>>,
+    touched: Vec<u128>,
+    head: Head<H, W, CLASSES>,
+    head_grad: HeadGrad<W, CLASSES>,
+    /// This round's and the last round's translated images (with `--shift`).
+    shifted: [SparseSet; 2],
+    /// Barrier waits in the last epoch, and how many of them slept.
+    waits: usize,
+    sleeps: usize,
+}
+
+/// What every thread reads during an epoch.
+struct Epoch<'a, B> {
+    plan: EpochPlan<'a>,
+    rounds: &'a [RoundSpan],
+    threads: usize,
+    /// Which tree nodes some thread publishes.
+    published: [bool; NODES],
+    board: &'a B,
+    barrier: &'a Barrier,
+    layout: Layout,
+}
+
+impl<const H: usize, const W: usize> Worker<H, W> {
+    /// Image `pos` of the epoch's order (slot `x` of its round), from the cache or the shifted buffer.
+    #[inline(always)]
+    fn image<'s>(
+        plan: &EpochPlan<'s>,
+        shifted: &'s SparseSet,
+        pos: usize,
+        x: usize,
+    ) -> SparseImage<'s> {
+        match plan.source {
+            Source::Cached(set) => set.get(plan.order.get(pos).copied().unwrap_or(usize::MAX)),
+            Source::Shifted { .. } => shifted.get(x),
+        }
+    }
+
+    #[inline(always)]
+    fn run<B: Board>(&mut self, ep: &Epoch<'_, B>) {
+        ep.barrier.register(self.index);
+        self.waits = 0;
+        self.sleeps = 0;
+        let mut previous: Option<(RoundSpan, usize)> = None;
+        for (r, &round) in ep.rounds.iter().enumerate() {
+            let buf = r % 2;
+            self.prefetch(ep, r);
+            self.load_shifted(ep, round, buf);
+            if let Some((prev, prev_buf)) = previous {
+                self.absorb(ep, prev, prev_buf);
+            }
+            self.forward(ep, round, buf);
+            self.wait(ep);
+            self.backprop(ep, round);
+            self.wait(ep);
+            previous = Some((round, buf));
+        }
+        if let Some((prev, prev_buf)) = previous {
+            self.absorb(ep, prev, prev_buf);
+        }
+    }
+
+    /// Starts loading the next rounds' images into the cache while this
+    /// round works (the epoch's order jumps all over the training set): the
+    /// index entries two rounds ahead, the pixels one round ahead.
+    #[inline(always)]
+    fn prefetch<B: Board>(&self, ep: &Epoch<'_, B>, r: usize) {
+        let order = ep.plan.order;
+        let positions = |r: usize| {
+            ep.rounds
+                .get(r)
+                .map_or(0..0, |span| span.start..span.end)
+                .filter_map(|pos| order.get(pos).copied())
+        };
+        match ep.plan.source {
+            Source::Cached(set) => {
+                positions(r + 2).for_each(|i| set.prefetch_index(i));
+                positions(r + 1).for_each(|i| set.prefetch_pixels(i));
+            }
+            Source::Shifted { images, .. } => {
+                for image in positions(r + 1).filter_map(|i| images.get(i)) {
+                    for line in image.iter().step_by(64) {
+                        crate::cpu::prefetch(line);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Waits for the other threads, counting waits and sleeps.
+    #[inline(always)]
+    fn wait<B: Board>(&mut self, ep: &Epoch<'_, B>) {
+        if ep.threads > 1 {
+            self.waits += 1;
+            self.sleeps += usize::from(ep.barrier.wait(self.index));
+        }
+    }
+
+    /// With `--shift`: translates and lists this round's images.
+    #[inline(always)]
+    fn load_shifted<B: Board>(&mut self, ep: &Epoch<'_, B>, round: RoundSpan, buf: usize) {
+        let Source::Shifted { images, offsets } = ep.plan.source else {
+            return;
+        };
+        let Some(set) = self.shifted.get_mut(buf) else {
+            return;
+        };
+        set.clear();
+        for pos in round.start..round.end {
+            let i = ep.plan.order.get(pos).copied().unwrap_or(usize::MAX);
+            let (dx, dy) = offsets.get(pos).copied().unwrap_or((0, 0));
+            match images.get(i) {
+                Some(image) => set.push(&crate::augment::translate(image, dx, dy)),
+                None => set.push(&[0; PIXELS]),
+            }
+        }
+    }
+
+    /// Phase 1, first half: adds a finished round's gradients to this
+    /// thread's lanes and its head copy; updates if the round ended a batch.
+    #[inline(always)]
+    fn absorb<B: Board>(&mut self, ep: &Epoch<'_, B>, round: RoundSpan, buf: usize) {
+        let Worker {
+            lanes,
+            nabla,
+            touched,
+            head,
+            head_grad,
+            weights,
+            shifted,
+            ..
+        } = self;
+        let shifted = shifted.get(buf).unwrap_or(&shifted[0]);
+        // Elements from H on stay 0 (only the first H travel on the board).
+        let mut g = ExampleGrad::<W, CLASSES>::zeroed();
+        for (x, pos) in (round.start..round.end).enumerate() {
+            let [a, dh, dout] = ep.layout.grad_parts(x);
+            ep.board
+                .get(a, g.a_hidden.0.get_mut(..H).unwrap_or(&mut []));
+            ep.board
+                .get(dh, g.delta_hidden.0.get_mut(..H).unwrap_or(&mut []));
+            ep.board.get(dout, &mut g.delta_out);
+            head_grad.add(&g);
+            let mut dscaled = g.delta_hidden;
+            map_mut(&mut dscaled.0, |d| *d /= PIXEL_MAX);
+            let image = Self::image(&ep.plan, shifted, pos, x);
+            for ((l, n), t) in lanes.clone().zip(nabla.iter_mut()).zip(touched.iter_mut()) {
+                accumulate(n, &dscaled, image.lane(l));
+                *t |= image.rows(l);
+            }
+        }
+        if let Some(m) = round.batch_end {
+            let (decay, scale) = (ep.plan.decay, ep.plan.eta / m as f32);
+            for ((w, n), t) in weights
+                .iter_mut()
+                .zip(nabla.iter_mut())
+                .zip(touched.iter_mut())
+            {
+                descend(w, n, t, decay, scale);
+            }
+            head.descend(decay, scale, head_grad);
+            head_grad.clear();
+        }
+    }
+
+    /// Phase 1, second half: this thread's lane sums for the round's
+    /// examples, combined into its tree blocks and published.
+    #[inline(always)]
+    fn forward<B: Board>(&mut self, ep: &Epoch<'_, B>, round: RoundSpan, buf: usize) {
+        let shifted = self.shifted.get(buf).unwrap_or(&self.shifted[0]);
+        let mut leaves = [Row::<W>::ZERO; LANES];
+        for (x, pos) in (round.start..round.end).enumerate() {
+            let image = Self::image(&ep.plan, shifted, pos, x);
+            let mut l = self.lanes.start;
+            let mut own = self.weights.iter();
+            while l < self.lanes.end {
+                if l + 1 < self.lanes.end {
+                    if let (Some(ra), Some(rb)) = (own.next(), own.next()) {
+                        let (a, b) = lane_sum_pair((ra, rb), (image.lane(l), image.lane(l + 1)));
+                        leaves[l] = a;
+                        leaves[l + 1] = b;
+                    }
+                    l += 2;
+                } else {
+                    if let Some(ra) = own.next() {
+                        leaves[l] = lane_sum(ra, image.lane(l));
+                    }
+                    l += 1;
+                }
+            }
+            for &(level, index) in &self.blocks {
+                let sum = node_sum(&leaves, level, index);
+                ep.board
+                    .put(ep.layout.node(x, LEVEL_START[level] + index), &sum.0);
+            }
+        }
+    }
+
+    /// Phase 2: the rest of the forward pass and backpropagation for this
+    /// thread's share of the round's examples.
+    #[inline(always)]
+    fn backprop<B: Board>(&mut self, ep: &Epoch<'_, B>, round: RoundSpan) {
+        let n = round.end - round.start;
+        let share = (n * self.index / ep.threads)..(n * (self.index + 1) / ep.threads);
+        let mut g = ExampleGrad::<W, CLASSES>::zeroed();
+        for x in share {
+            let sums = gather_root::<W, B>(ep, x);
+            let pos = round.start + x;
+            let i = ep.plan.order.get(pos).copied().unwrap_or(usize::MAX);
+            let label = ep.plan.labels.get(i).copied().unwrap_or(0);
+            let y = one_hot::<CLASSES>(usize::from(label)).unwrap_or([0.0; CLASSES]);
+            self.head.backprop(&sums, &y, &mut g);
+            let [a, dh, dout] = ep.layout.grad_parts(x);
+            ep.board.put(a, g.a_hidden.0.get(..H).unwrap_or(&[]));
+            ep.board.put(dh, g.delta_hidden.0.get(..H).unwrap_or(&[]));
+            ep.board.put(dout, &g.delta_out);
+        }
+    }
+}
+
+/// The root of example `x`'s lane tree: each node read from the board if a
+/// thread published it, else the sum of its two children.
+#[inline(always)]
+fn gather_root<const W: usize, B: Board>(ep: &Epoch<'_, B>, x: usize) -> Row<W> {
+    let read = |id: usize| {
+        let mut row = Row::ZERO;
+        ep.board.get(ep.layout.node(x, id), &mut row.0);
+        row
+    };
+    let root = LEVEL_START[3];
+    if ep.published[root] {
+        return read(root);
+    }
+    let mut below = [Row::<W>::ZERO; LANES];
+    for (level, &start) in LEVEL_START.iter().enumerate() {
+        let mut this = [Row::<W>::ZERO; LANES];
+        for (i, row) in this.iter_mut().take(LANES >> level).enumerate() {
+            *row = if ep.published[start + i] {
+                read(start + i)
+            } else if level > 0 {
+                below[2 * i].plus(&below[2 * i + 1])
+            } else {
+                Row::ZERO
+            };
+        }
+        below = this;
+    }
+    below[0]
+}
+
+/// [`Worker::run`] as a [`Task`], so that it is compiled per instruction set.
+struct RunWorker<'a, 'e, const H: usize, const W: usize, B> {
+    worker: &'a mut Worker<H, W>,
+    epoch: &'a Epoch<'e, B>,
+}
+
+impl<const H: usize, const W: usize, B: Board> Task for RunWorker<'_, '_, H, W, B> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        self.worker.run(self.epoch);
+    }
+}
+
+/// The state of a training run on the fast path.
+pub struct Trainer<const H: usize, const W: usize> {
+    workers: Vec<Worker<H, W>>,
+    simd: Simd,
+    layout: Layout,
+    /// Cores of this machine (a barrier spins only if every thread has one).
+    cores: usize,
+    /// The board of a single-threaded run (empty otherwise).
+    local: Local,
+    /// The board of a multi-threaded run (empty otherwise).
+    shared: Shared,
+}
+
+impl<const H: usize, const W: usize> std::fmt::Debug for Trainer<H, W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Trainer")
+            .field("hidden", &H)
+            .field("threads", &self.workers.len())
+            .field("simd", &self.simd)
+            .finish()
+    }
+}
+
+impl<const H: usize, const W: usize> Trainer<H, W> {
+    /// Takes over `net`'s parameters, split for `threads` threads (at least 1).
+    pub fn new(net: &DigitNet<H>, threads: usize, simd: Simd) -> Self {
+        let threads = threads.max(1);
+        let mut hidden: Box<Hidden<W>> = boxed_hidden();
+        from_layer(&net.hidden, &mut hidden);
+        let workers = (0..threads)
+            .map(|t| {
+                let lanes = lanes_of(t, threads);
+                let weights: Vec<_> = hidden.get(lanes.clone()).unwrap_or(&[]).to_vec();
+                let nabla = vec![[Row::ZERO; LANE_ROWS]; weights.len()];
+                Worker {
+                    index: t,
+                    blocks: blocks(lanes.clone()),
+                    touched: vec![0; weights.len()],
+                    lanes,
+                    weights,
+                    nabla,
+                    head: Head::of(net),
+                    head_grad: HeadGrad::zeroed(),
+                    shifted: Default::default(),
+                    waits: 0,
+                    sleeps: 0,
+                }
+            })
+            .collect();
+        let layout = Layout { h: H, w: W };
+        let (local, shared) = if threads == 1 {
+            (layout.len(), 0)
+        } else {
+            (0, layout.len())
+        };
+        Self {
+            workers,
+            simd,
+            layout,
+            cores: std::thread::available_parallelism().map_or(1, |c| c.get()),
+            local: Local((0..local).map(|_| Cell::new(0.0)).collect()),
+            shared: Shared((0..shared).map(|_| AtomicU32::new(0)).collect()),
+        }
+    }
+
+    /// Number of threads.
+    pub fn threads(&self) -> usize {
+        self.workers.len()
+    }
+
+    /// Of the last epoch's barrier waits (over all threads), the share that
+    /// had to sleep because another thread was not running: near 0 on an
+    /// idle machine, large when other programs hold the cores.
+    pub fn sleep_share(&self) -> f64 {
+        let waits: usize = self.workers.iter().map(|w| w.waits).sum();
+        let sleeps: usize = self.workers.iter().map(|w| w.sleeps).sum();
+        if waits == 0 {
+            0.0
+        } else {
+            sleeps as f64 / waits as f64
+        }
+    }
+
+    /// One epoch of mini-batch SGD over `plan.order`.
+    pub fn epoch(&mut self, plan: EpochPlan<'_>) {
+        let threads = self.workers.len();
+        let spans = rounds(plan.order.len(), plan.batch_size);
+        let mut published = [false; NODES];
+        for w in &self.workers {
+            for &(level, index) in &w.blocks {
+                published[LEVEL_START[level] + index] = true;
+            }
+        }
+        let barrier = Barrier::new(threads, self.cores);
+        let simd = self.simd;
+        if threads == 1 {
+            let epoch = Epoch {
+                plan,
+                rounds: &spans,
+                threads,
+                published,
+                board: &self.local,
+                barrier: &barrier,
+                layout: self.layout,
+            };
+            for worker in &mut self.workers {
+                cpu::dispatch(
+                    simd,
+                    RunWorker {
+                        worker,
+                        epoch: &epoch,
+                    },
+                );
+            }
+            return;
+        }
+        let epoch = Epoch {
+            plan,
+            rounds: &spans,
+            threads,
+            published,
+            board: &self.shared,
+            barrier: &barrier,
+            layout: self.layout,
+        };
+        std::thread::scope(|s| {
+            let (first, rest) = self.workers.split_at_mut(1);
+            for worker in rest {
+                let epoch = &epoch;
+                s.spawn(move || cpu::dispatch(simd, RunWorker { worker, epoch }));
+            }
+            for worker in first {
+                cpu::dispatch(
+                    simd,
+                    RunWorker {
+                        worker,
+                        epoch: &epoch,
+                    },
+                );
+            }
+        });
+    }
+
+    /// The whole hidden layer, pixel-major.
+    pub fn hidden(&self) -> Box<Hidden<W>> {
+        let mut out = boxed_hidden();
+        for w in &self.workers {
+            for (dst, src) in out.iter_mut().skip(w.lanes.start).zip(&w.weights) {
+                *dst = *src;
+            }
+        }
+        out
+    }
+
+    /// The head (hidden biases and output layer), as every thread holds it.
+    pub fn head(&self) -> Option<&Head<H, W, CLASSES>> {
+        self.workers.first().map(|w| &w.head)
+    }
+
+    /// Writes the trained parameters into `net`.
+    pub fn write_to(&self, net: &mut DigitNet<H>) {
+        to_layer(&self.hidden(), &mut net.hidden);
+        if let Some(head) = self.head() {
+            head.write_to(net);
+        }
+    }
+}
+
+/// A zeroed pixel-major hidden layer on the heap.
+fn boxed_hidden<const W: usize>() -> Box<Hidden<W>> {
+    vec![[Row::<W>::ZERO; LANE_ROWS]; LANES]
+        .into_boxed_slice()
+        .try_into()
+        .unwrap_or_else(|_| Box::new([[Row::ZERO; LANE_ROWS]; LANES]))
+}
+
+/// The number of images of `images` that `net` classifies as `labels` say,
+/// on the fast path (the same predictions as `Network::predict`).
+pub fn count_correct_net<const H: usize>(
+    net: &DigitNet<H>,
+    images: &SparseSet,
+    labels: &[u8],
+    threads: usize,
+    simd: Simd,
+) -> usize {
+    fn padded<const H: usize, const W: usize>(
+        net: &DigitNet<H>,
+        images: &SparseSet,
+        labels: &[u8],
+        threads: usize,
+        simd: Simd,
+    ) -> usize {
+        let mut hidden = boxed_hidden::<W>();
+        from_layer(&net.hidden, &mut hidden);
+        count_correct(&hidden, &Head::of(net), images, labels, threads, simd)
+    }
+    // The widths the command line offers, padded as in training.
+    let any: &dyn std::any::Any = net;
+    macro_rules! padded {
+        ($($h:literal => $w:literal),*) => {
+            $(if let Some(net) = any.downcast_ref::<DigitNet<$h>>() {
+                return padded::<$h, $w>(net, images, labels, threads, simd);
+            })*
+        };
+    }
+    padded!(10 => 16, 16 => 16, 20 => 32, 30 => 32, 50 => 64, 64 => 64, 100 => 112, 128 => 128);
+    padded::<H, H>(net, images, labels, threads, simd)
+}
+
+/// Counts the images whose prediction equals their label, classifying with
+/// the pixel-major hidden layer (the same bits as `Network::predict`).
+pub fn count_correct<const H: usize, const W: usize>(
+    hidden: &Hidden<W>,
+    head: &Head<H, W, CLASSES>,
+    images: &SparseSet,
+    labels: &[u8],
+    threads: usize,
+    simd: Simd,
+) -> usize {
+    let n = images.len().min(labels.len());
+    let threads = threads.clamp(1, n.max(1));
+    let task = |range: Range<usize>| Classify {
+        hidden,
+        head,
+        images,
+        labels,
+        range,
+    };
+    if threads == 1 {
+        return cpu::dispatch(simd, task(0..n));
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (1..threads)
+            .map(|t| {
+                let task = task((n * t / threads)..(n * (t + 1) / threads));
+                s.spawn(move || cpu::dispatch(simd, task))
+            })
+            .collect();
+        let mine = cpu::dispatch(simd, task(0..n / threads));
+        mine + handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or(0))
+            .sum::<usize>()
+    })
+}
+
+/// The predictions of a range of images, as a [`Task`].
+struct Classify<'a, const H: usize, const W: usize> {
+    hidden: &'a Hidden<W>,
+    head: &'a Head<H, W, CLASSES>,
+    images: &'a SparseSet,
+    labels: &'a [u8],
+    range: Range<usize>,
+}
+
+impl<const H: usize, const W: usize> Task for Classify<'_, H, W> {
+    type Output = usize;
+    #[inline(always)]
+    fn run(self) -> usize {
+        // A plain loop, not an iterator adapter with a closure: a closure is
+        // a function of its own, compiled for the baseline unless inlined.
+        let mut correct = 0;
+        for i in self.range {
+            let sums = weighted_sums(self.hidden, &self.images.get(i));
+            let label = self.labels.get(i).copied().map(usize::from);
+            if Some(self.head.predict(&sums)) == label {
+                correct += 1;
+            }
+        }
+        correct
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounds_cover_batches_in_order() {
+        let r = rounds(25, 10);
+        let spans: Vec<_> = r.iter().map(|s| (s.start, s.end, s.batch_end)).collect();
+        assert_eq!(
+            spans,
+            [(0, 10, Some(10)), (10, 20, Some(10)), (20, 25, Some(5))]
+        );
+        let big = rounds(150, 150);
+        assert_eq!(big.len(), 3);
+        assert_eq!(big[2].batch_end, Some(150));
+        assert_eq!(big[0].batch_end, None);
+    }
+
+    #[test]
+    fn lane_blocks_follow_the_pairwise_tree() {
+        assert_eq!(blocks(0..8), [(3, 0)]);
+        assert_eq!(blocks(0..4), [(2, 0)]);
+        assert_eq!(blocks(4..8), [(2, 1)]);
+        assert_eq!(blocks(0..2), [(1, 0)]);
+        assert_eq!(blocks(2..5), [(1, 1), (0, 4)]);
+        assert_eq!(blocks(5..8), [(0, 5), (1, 3)]);
+        for threads in 1..=10 {
+            let covered: Vec<usize> = (0..threads).flat_map(|t| lanes_of(t, threads)).collect();
+            assert_eq!(covered, (0..8).collect::<Vec<_>>(), "{threads}");
+        }
+    }
+}
