@@ -55,6 +55,7 @@ use crate::activation::Activation;
 use crate::cost::Cost;
 use crate::input::PIXEL_MAX;
 use crate::network::Network;
+use sealed::Partial;
 
 /// The name of this inference order, written into generated sources.
 pub const ORDER: &str = "int8-pixel-major-v2";
@@ -443,8 +444,8 @@ pub const fn weight_value(u: u8) -> i32 {
     u as i32 - WEIGHT_ZERO as i32
 }
 
-/// Inputs listed at a time by a layer: 64 entries of a weight-row reference
-/// and a value, 512 bytes of stack on a 32-bit device.
+/// Inputs listed at a time by the hidden layer: 48 entries of a weight-row
+/// reference and a value, 384 bytes of stack on a 32-bit device.
 pub const LIST: usize = 48;
 
 /// Hidden activations listed at a time by the output layer.
@@ -585,8 +586,6 @@ impl<'a, 's, const M: usize, const L: usize, K: Kernel> Lister<'a, 's, M, L, K> 
 /// How a layer's sums `Σ_k x_k · u_kj` are computed. Every kernel computes
 /// the same exact integers; they differ only in speed on a given processor.
 pub trait Kernel: sealed::Sums {}
-
-use sealed::Partial;
 
 mod sealed {
     use super::{Listed, WEIGHT_ZERO};
