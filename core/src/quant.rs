@@ -713,7 +713,10 @@ fn add_bytes<const M: usize, const B: usize>(sums: &mut [u32; M], list: &[Listed
 /// inputs is full, and at the end.
 ///
 /// Each pass over the listed inputs takes two words of the rows (eight sums,
-/// four lanes in registers). When `M` is not a multiple of 4, the last word
+/// four lanes in registers). A row of `M` bytes need not start on a word
+/// boundary: the compiler reads a word with one load where the processor
+/// allows unaligned loads (the Cortex-M3/M4/M7 do, unless `CCR.UNALIGN_TRP`
+/// is set; they cost a cycle more), byte by byte elsewhere. When `M` is not a multiple of 4, the last word
 /// is the one of the last four weights, which overlaps the word before: only
 /// its last `M mod 4` sums are kept.
 #[derive(Clone, Copy, Debug)]
