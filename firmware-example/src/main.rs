@@ -9,7 +9,10 @@
 //!   against its plain-Rust twin.
 //! - **int8** (`--features int8`, and always on a Cortex-M0, which has no
 //!   FPU): `model_int8.rs` / `samples_int8.rs`, the network of
-//!   `digitnet_core::quant`, integers only.
+//!   `digitnet_core::quant`, integers only, in plain Rust: on the Cortex-M4F
+//!   two products per 64-bit multiply-accumulate (`quant::Pairs`), on the
+//!   Cortex-M0 one per 32-bit multiply (`quant::Bytes`); checked on every
+//!   sample against the plain definition (`QuantNet::logits_plain`).
 //!
 //! `cargo run --release` boots it in QEMU (see `.cargo/config.toml`); the
 //! generated sources come from `digitnet export [--quantize int8]`.
@@ -108,21 +111,27 @@ mod variant {
     pub const NAME: &str = "int8";
     /// The order the core names for this variant's outputs.
     pub const CORE_ORDER: &str = quant::ORDER;
-    /// Integer sums per pass (the last `HIDDEN mod BLOCK` in a pass of their
-    /// own): 10 on the Cortex-M4F (its 13 free registers hold most of them),
-    /// 3 on the Cortex-M0, whose arithmetic uses its 8 low registers — the
-    /// fastest sizes measured with `tools/fwcount`. Any size gives the same sums.
-    const BLOCK: usize = if cfg!(target_abi = "eabihf") { 10 } else { 3 };
+    /// The kernel of the sums: on the Cortex-M4F two products per `UMLAL`,
+    /// 8 sums per pass (four 64-bit lanes in its 13 free registers); on the
+    /// Cortex-M0, which has no 64-bit multiply, one `MULS` per product, 3
+    /// sums per pass (its arithmetic uses its 8 low registers) — the fastest
+    /// measured with `tools/fwcount`. Every kernel gives the same sums.
+    #[cfg(target_abi = "eabihf")]
+    type Kernel = quant::Pairs;
+    #[cfg(not(target_abi = "eabihf"))]
+    type Kernel = quant::Bytes<3>;
 
     /// One inference.
     #[inline(never)]
     pub fn infer(image: &[u8; 784]) -> Output {
-        MODEL.logits::<BLOCK>(image)
+        MODEL.logits::<Kernel>(image)
     }
 
-    /// The same inference (no hand-written kernel in this variant).
+    /// The same inference written out plainly (`QuantNet::logits_plain`: every
+    /// pixel, one neuron at a time): the kernel's twin.
+    #[inline(never)]
     pub fn reference(image: &[u8; 784]) -> Output {
-        infer(image)
+        MODEL.logits_plain(image)
     }
 
     /// The first differing logit, if any.

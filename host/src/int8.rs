@@ -5,7 +5,7 @@ use crate::data::{DataError, DataSource};
 use crate::idx::{Dataset, Image, PIXELS};
 use crate::net::AnyNet;
 use crate::train::{DigitNet, CLASSES};
-use digitnet_core::quant::{QuantNet, SIGMOID_TABLE_LEN};
+use digitnet_core::quant::{Pairs, QuantNet, SIGMOID_TABLE_LEN};
 
 /// Training images whose hidden weighted inputs calibrate the ReLU
 /// activation scales: the first 10,000 (never test images).
@@ -14,6 +14,10 @@ pub const CALIBRATION_IMAGES: usize = 10_000;
 /// An int8 `[784, H, 10]` network on the host (the sigmoid table is kept
 /// for either activation; a ReLU network never reads it).
 pub type Int8Net<const H: usize> = QuantNet<PIXELS, H, CLASSES, SIGMOID_TABLE_LEN>;
+
+/// The kernel the host computes the int8 sums with: every kernel gives the
+/// same exact logits, so the host's are the device's whichever it uses.
+pub type Kernel = Pairs;
 
 /// `net` quantised, calibrated on `calibration` (the first
 /// [`CALIBRATION_IMAGES`] of it are used).
@@ -43,7 +47,7 @@ pub fn predictions(net: &AnyNet, calibration: &[Image], data: &Dataset) -> Vec<u
 
 /// The predicted digit of the int8 network (the largest logit).
 pub fn predict<const H: usize>(q: &Int8Net<H>, image: &Image) -> usize {
-    q.predict::<H>(image)
+    q.predict::<Kernel>(image)
 }
 
 #[cfg(test)]

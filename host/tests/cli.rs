@@ -388,7 +388,7 @@ fn chapter_3_flags_reach_the_model_file() {
     let report = text(&eval.stdout);
     assert!(eval.status.success(), "{}", text(&eval.stderr));
     assert!(
-        report.contains("quantized: int8 (int8-pixel-major-v1)"),
+        report.contains("quantized: int8 (int8-pixel-major-v2)"),
         "{report}"
     );
     assert!(

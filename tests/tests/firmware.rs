@@ -63,7 +63,7 @@ impl Variant {
     fn report(self) -> &'static str {
         match self {
             Variant::F32 => "variant: f32, order pixel-major-v1",
-            Variant::Int8 | Variant::Int8M0 => "variant: int8, order int8-pixel-major-v1",
+            Variant::Int8 | Variant::Int8M0 => "variant: int8, order int8-pixel-major-v2",
         }
     }
 }
