@@ -138,8 +138,9 @@ impl<const I: usize, const H: usize, const O: usize> Network<I, H, O> {
         output
     }
 
-    /// The network's answer: the index of the most active output neuron.
-    pub fn predict<X: Input<I> + ?Sized>(&self, x: &X) -> usize {
+    /// The network's answer: the index of the most active output neuron, or
+    /// `None` when an output is NaN (a broken network has no answer; see [`argmax`]).
+    pub fn predict<X: Input<I> + ?Sized>(&self, x: &X) -> Option<usize> {
         argmax(&self.feedforward(x))
     }
 
@@ -252,17 +253,24 @@ fn accumulate<const IN: usize, const OUT: usize, X: Input<IN> + ?Sized>(
     }
 }
 
-/// Index of the largest value; the first one on ties, and NaN never wins.
-pub fn argmax(values: &[f32]) -> usize {
-    let mut best = 0;
-    let mut best_value = f32::NEG_INFINITY;
-    for (i, v) in values.iter().enumerate() {
-        if *v > best_value {
-            best = i;
-            best_value = *v;
+/// Index of the largest value, the first one on ties; `None` when `values`
+/// is empty or holds a NaN.
+///
+/// A NaN output means the network computed nothing meaningful (an overflow
+/// such as `∞ − ∞` on the way), so it has no answer, rather than the answer
+/// of whichever neurons happened to stay numbers.
+pub fn argmax(values: &[f32]) -> Option<usize> {
+    let mut best: Option<(usize, f32)> = None;
+    for (i, &v) in values.iter().enumerate() {
+        if v.is_nan() {
+            return None;
+        }
+        match best {
+            Some((_, b)) if v <= b => {}
+            _ => best = Some((i, v)),
         }
     }
-    best
+    best.map(|(i, _)| i)
 }
 
 #[cfg(test)]
@@ -271,10 +279,33 @@ mod tests {
     use crate::activation::sigmoid;
 
     #[test]
-    fn argmax_first_of_ties_and_skips_nan() {
-        assert_eq!(argmax(&[0.1, 0.9, 0.9, 0.2]), 1);
-        assert_eq!(argmax(&[f32::NAN, 0.2, 0.1]), 1);
-        assert_eq!(argmax(&[]), 0);
+    fn argmax_first_of_ties_and_no_answer_for_nan() {
+        assert_eq!(argmax(&[0.1, 0.9, 0.9, 0.2]), Some(1));
+        assert_eq!(argmax(&[0.3, 0.2, 0.1]), Some(0));
+        assert_eq!(argmax(&[0.0, 0.0, 0.0]), Some(0));
+        assert_eq!(argmax(&[-1.0, f32::NEG_INFINITY, -0.5]), Some(2));
+        assert_eq!(argmax(&[f32::NEG_INFINITY; 3]), Some(0));
+        assert_eq!(argmax(&[0.5, f32::INFINITY, 1.0]), Some(1));
+        // A NaN anywhere, first, last or everywhere: no answer, never 0.
+        assert_eq!(argmax(&[f32::NAN, 0.2, 0.1]), None);
+        assert_eq!(argmax(&[0.2, 0.1, f32::NAN]), None);
+        assert_eq!(argmax(&[f32::NAN; 10]), None);
+        assert_eq!(argmax(&[]), None);
+    }
+
+    #[test]
+    fn a_nan_network_has_no_answer() {
+        let mut net: Network<3, 2, 2> = Network::from_seed(1);
+        assert!(net.predict(&[0.5f32, 0.1, 0.9]).is_some());
+        net.output.biases[1] = f32::NAN;
+        assert_eq!(net.predict(&[0.5f32, 0.1, 0.9]), None);
+        // Finite weights whose sum overflows: ∞ − ∞ in the output layer.
+        let mut big: Network<2, 2, 1> = Network::zeroed();
+        big.hidden.weights = [[f32::MAX, f32::MAX], [f32::MAX, f32::MAX]];
+        big.output.weights = [[f32::MAX, -f32::MAX]];
+        big = big.with_neurons(Activation::Relu, Cost::Quadratic);
+        assert!(big.is_finite());
+        assert_eq!(big.predict(&[1.0f32, 1.0]), None);
     }
 
     #[test]

@@ -326,7 +326,7 @@ pub fn collect_samples<const H: usize, const O: usize>(
 
 /// The digit the device's `f32` network ([`DeviceNet`], order
 /// [`device::ORDER`]) predicts for every image of `data`.
-pub fn device_predictions(net: &crate::net::AnyNet, data: &Dataset) -> Vec<usize> {
+pub fn device_predictions(net: &crate::net::AnyNet, data: &Dataset) -> Vec<Option<usize>> {
     crate::with_net!(net, n => {
         let mut dev: Box<DeviceNet<PIXELS, _, 10>> = Box::default();
         dev.copy_from(n);
@@ -335,7 +335,7 @@ pub fn device_predictions(net: &crate::net::AnyNet, data: &Dataset) -> Vec<usize
 }
 
 /// One image through the device's `f32` network.
-fn predict_device<const H: usize>(dev: &DeviceNet<PIXELS, H, 10>, image: &Image) -> usize {
+fn predict_device<const H: usize>(dev: &DeviceNet<PIXELS, H, 10>, image: &Image) -> Option<usize> {
     dev.predict::<H>(image)
 }
 

@@ -73,8 +73,8 @@ pub struct Mistake {
     pub index: usize,
     /// Its label.
     pub label: u8,
-    /// What the network said.
-    pub predicted: usize,
+    /// What the network said (`None`: no answer, a NaN output).
+    pub predicted: Option<usize>,
     /// Its pixels.
     pub image: Image,
 }
@@ -87,7 +87,7 @@ pub fn mistakes(net: &AnyNet, test: &Dataset) -> Vec<Mistake> {
         .enumerate()
         .filter_map(|(index, (image, &label))| {
             let predicted = net.predict(image);
-            (predicted != usize::from(label)).then_some(Mistake {
+            (predicted != Some(usize::from(label))).then_some(Mistake {
                 index,
                 label,
                 predicted,
@@ -159,7 +159,10 @@ impl Picture for MistakeGrid<'_> {
                 RGBColor(200, 200, 200),
             ))?;
             draw::digit(area, &m.image, (x, y), DIGIT_SCALE)?;
-            let label = format!("{} → {}", m.label, m.predicted);
+            let label = match m.predicted {
+                Some(p) => format!("{} → {p}", m.label),
+                None => format!("{} → ?", m.label),
+            };
             area.draw(&Text::new(
                 label,
                 (x + DIGIT / 2, y + DIGIT + 12),
@@ -487,7 +490,7 @@ mod tests {
         assert_eq!(m.len(), 11);
         assert_eq!(m[0].index, 0);
         assert_eq!(m[3].index, 4, "index 3 is a 3, classified right");
-        assert!(m.iter().all(|m| m.predicted == 3 && m.label != 3));
+        assert!(m.iter().all(|m| m.predicted == Some(3) && m.label != 3));
         assert_eq!(m[5].image, [120; PIXELS]);
     }
 

@@ -16,6 +16,7 @@ pub mod cpu;
 pub mod csv_file;
 pub mod data;
 pub mod defaults;
+pub mod divergence;
 pub mod draw;
 pub mod eval;
 pub mod export;
