@@ -317,6 +317,14 @@ pub enum CliError {
         /// The folder looked for.
         path: PathBuf,
     },
+    /// An output file named on the command line is a folder.
+    #[error("{}: is a folder; {flag} names the file to write", path.display())]
+    OutputIsFolder {
+        /// The path given.
+        path: PathBuf,
+        /// The flag that gave it.
+        flag: &'static str,
+    },
     /// Reading or writing a model failed.
     #[error(transparent)]
     Model(#[from] ModelError),
@@ -372,10 +380,12 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 fn run_train(args: &TrainArgs) -> Result<(), CliError> {
     let mut config = args.config();
     config.validate()?;
-    if args.export && args.samples == 0 {
+    // Every argument is checked before the data is read and long before
+    // anything is trained or written: a run must not fail after the work.
+    if args.export && !(1..=export::MAX_SAMPLES).contains(&args.samples) {
         return Err(ExportError::BadSampleCount {
-            requested: 0,
-            available: 0,
+            requested: args.samples,
+            available: export::MAX_SAMPLES,
         }
         .into());
     }
@@ -396,9 +406,19 @@ fn run_train(args: &TrainArgs) -> Result<(), CliError> {
         None
     };
     let out = defaults::train_out(args.out.as_deref());
+    not_a_folder(&out, "--out")?;
+    for (path, flag) in [(&args.metrics, "--metrics"), (&args.plot, "--plot")] {
+        if let Some(path) = path {
+            not_a_folder(path, flag)?;
+        }
+    }
     let source = defaults::data(args.data.as_deref());
     let data = source.load()?;
     let (train_set, test_set) = (&data.train, &data.test);
+    if args.export {
+        // The test digits to export must exist before training starts.
+        export::select_samples(&test_set.labels, args.samples)?;
+    }
     if args.train_images.is_none() && train_set.len() < config.train_images {
         // A smaller data set than MNIST's: train on all of it.
         config.train_images = train_set.len();
@@ -422,12 +442,12 @@ fn run_train(args: &TrainArgs) -> Result<(), CliError> {
             .into());
         }
     }
-    println!("digitnet train: {}", describe_run(&config, args.preset));
+    crate::say!("digitnet train: {}", describe_run(&config, args.preset));
     let validation_note = validation_set
         .as_ref()
         .map(|v| format!(", {} validation images", v.len()))
         .unwrap_or_default();
-    println!(
+    crate::say!(
         "data: {} training images (of {}), {} test images{validation_note}, from {}",
         config.train_images,
         train_set.len(),
@@ -499,9 +519,9 @@ fn run_train(args: &TrainArgs) -> Result<(), CliError> {
         validation: last.and_then(|r| r.validation),
     };
     model::save_any(&out, &net, Some(&info))?;
-    println!("model: {}", out.display());
+    crate::say!("model: {}", out.display());
     if let Some(path) = &args.plot {
-        println!("plot: {}", path.display());
+        crate::say!("plot: {}", path.display());
     }
 
     if let Some(dir) = export_dir {
@@ -516,6 +536,18 @@ fn run_train(args: &TrainArgs) -> Result<(), CliError> {
                 quantize,
             })?;
         }
+    }
+    Ok(())
+}
+
+/// Refuses an output path that is an existing folder (`flag` names it), so
+/// that a run does not train for minutes and then fail to save.
+fn not_a_folder(path: &std::path::Path, flag: &'static str) -> Result<(), CliError> {
+    if path.is_dir() {
+        return Err(CliError::OutputIsFolder {
+            path: path.to_path_buf(),
+            flag,
+        });
     }
     Ok(())
 }
@@ -566,7 +598,7 @@ fn print_summary(reports: &[EpochReport]) {
     times.sort_by(f64::total_cmp);
     let total: f64 = times.iter().sum();
     let median = times.get(times.len() / 2).copied().unwrap_or(0.0);
-    println!(
+    crate::say!(
         "trained {} epochs in {:.1} s (median {:.2} s per epoch); test accuracy {:.2}% after the last epoch, best {:.2}% after epoch {}",
         reports.len(),
         total,
@@ -582,12 +614,12 @@ fn run_eval(args: &EvalArgs) -> Result<(), CliError> {
     let loaded = model_source.load()?;
     let source = defaults::data(args.data.as_deref());
     let test_set = source.load_test()?.data;
-    println!("model: {} (sha256 {})", model_source.label(), loaded.sha256);
-    println!("network: {}", loaded.net.describe());
+    crate::say!("model: {} (sha256 {})", model_source.label(), loaded.sha256);
+    crate::say!("network: {}", loaded.net.describe());
     if let Some(info) = &loaded.info {
-        println!("trained: {}", model::describe_training(info));
+        crate::say!("trained: {}", model::describe_training(info));
     }
-    println!(
+    crate::say!(
         "test set: {} images from {}",
         test_set.len(),
         source.describe()
@@ -596,7 +628,7 @@ fn run_eval(args: &EvalArgs) -> Result<(), CliError> {
         None => {
             let device = export::device_predictions(&loaded.net, &test_set);
             let device = Evaluation::from_predictions(&test_set, &device);
-            println!(
+            crate::say!(
                 "on the device (f32, order {}): {} / {} correct",
                 digitnet_core::device::ORDER,
                 device.correct(),
@@ -606,13 +638,13 @@ fn run_eval(args: &EvalArgs) -> Result<(), CliError> {
         }
         Some(Quantize::Int8) => {
             let (calibration, _) = crate::int8::calibration_images(&source)?;
-            println!(
+            crate::say!(
                 "quantized: int8 ({}), ReLU scales calibrated on the first {} training images",
                 digitnet_core::quant::ORDER,
                 calibration.len()
             );
             let f32_eval = Evaluation::run_any(&loaded.net, &test_set);
-            println!(
+            crate::say!(
                 "the f32 network it comes from: {} / {} correct",
                 f32_eval.correct(),
                 f32_eval.total()
@@ -621,16 +653,16 @@ fn run_eval(args: &EvalArgs) -> Result<(), CliError> {
             Evaluation::from_predictions(&test_set, &predictions)
         }
     };
-    print!("{evaluation}");
+    crate::say::print(format_args!("{evaluation}"));
     Ok(())
 }
 
 fn run_bench(args: &BenchArgs) -> Result<(), CliError> {
     let report = crate::bench::run(&args.data, &args.config(), args.preset)?;
     if args.json {
-        println!("{}", report.to_json());
+        crate::say!("{}", report.to_json());
     } else {
-        println!("{report}");
+        crate::say!("{report}");
     }
     Ok(())
 }
@@ -659,12 +691,12 @@ fn run_export(args: &ExportArgs) -> Result<(), CliError> {
             });
         }
         for f in &files {
-            println!("up to date: {}", f.path.display());
+            crate::say!("up to date: {}", f.path.display());
         }
     } else {
         export::write(&files)?;
         for f in &files {
-            println!("exported: {}", f.path.display());
+            crate::say!("exported: {}", f.path.display());
         }
     }
     Ok(())

@@ -398,14 +398,14 @@ pub fn run(args: &InspectArgs) -> Result<(), InspectError> {
     let source = defaults::model(args.model.as_deref());
     let loaded = source.load()?;
     let net = &loaded.net;
-    println!("model: {} ({})", source.label(), net.describe());
+    crate::say!("model: {} ({})", source.label(), net.describe());
     let data = defaults::data(args.data.as_deref());
 
     let mut pictures: Vec<(PathBuf, Vec<u8>, String)> = Vec::new();
     let needs_test = args.misclassified.is_some() || args.confusion.is_some();
     let test = if needs_test {
         let test = data.load_test()?.data;
-        println!("test set: {} digits from {}", test.len(), data.describe());
+        crate::say!("test set: {} digits from {}", test.len(), data.describe());
         Some(test)
     } else {
         None
@@ -452,7 +452,7 @@ pub fn run(args: &InspectArgs) -> Result<(), InspectError> {
             path: path.clone(),
             source,
         })?;
-        println!("wrote {}: {note}", path.display());
+        crate::say!("wrote {}: {note}", path.display());
     }
     Ok(())
 }

@@ -30,6 +30,7 @@ pub mod picture;
 pub mod plot;
 pub mod predict;
 pub mod preset;
+pub mod say;
 pub mod progress;
 pub mod sparse;
 pub mod train;

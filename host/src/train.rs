@@ -19,6 +19,16 @@ pub const CLASSES: usize = 10;
 /// its validation set).
 pub const BOOK_TRAIN_IMAGES: usize = 50_000;
 
+/// The most epochs a run may ask for: a million passes, days of training
+/// even on a small set. Above it `--epochs` is refused before anything is
+/// read, so a mistyped huge number fails at once instead of running forever
+/// while its per-epoch reports grow.
+pub const MAX_EPOCHS: usize = 1_000_000;
+
+/// The most threads a run may ask for (the hidden weights are split into 8
+/// lanes, so threads past 8 only share the per-example work).
+pub const MAX_THREADS: usize = 64;
+
 /// A network that reads MNIST images, with `H` hidden neurons.
 pub type DigitNet<const H: usize> = Network<PIXELS, H, CLASSES>;
 
@@ -131,6 +141,12 @@ pub enum ConfigError {
     /// Zero epochs: nothing would be trained.
     #[error("--epochs must be at least 1, got 0")]
     NoEpochs,
+    /// More epochs than a run may ask for.
+    #[error("--epochs must be at most {MAX_EPOCHS}, got {0}")]
+    TooManyEpochs(usize),
+    /// More threads than a run may ask for.
+    #[error("--threads must be at most {MAX_THREADS} (0: one per core), got {0}")]
+    TooManyThreads(usize),
     /// A mini-batch of zero examples has no mean gradient.
     #[error("--batch-size must be at least 1, got 0")]
     EmptyBatch,
@@ -192,6 +208,12 @@ impl TrainConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.epochs == 0 {
             return Err(ConfigError::NoEpochs);
+        }
+        if self.epochs > MAX_EPOCHS {
+            return Err(ConfigError::TooManyEpochs(self.epochs));
+        }
+        if self.threads > MAX_THREADS {
+            return Err(ConfigError::TooManyThreads(self.threads));
         }
         if self.batch_size == 0 {
             return Err(ConfigError::EmptyBatch);
@@ -763,6 +785,43 @@ mod tests {
         ];
         for (config, want) in more {
             assert_eq!(config.validate(), Err(want));
+        }
+        for (config, want) in [
+            (
+                TrainConfig {
+                    epochs: usize::MAX,
+                    ..ok.clone()
+                },
+                ConfigError::TooManyEpochs(usize::MAX),
+            ),
+            (
+                TrainConfig {
+                    epochs: MAX_EPOCHS + 1,
+                    ..ok.clone()
+                },
+                ConfigError::TooManyEpochs(MAX_EPOCHS + 1),
+            ),
+            (
+                TrainConfig {
+                    threads: MAX_THREADS + 1,
+                    ..ok.clone()
+                },
+                ConfigError::TooManyThreads(MAX_THREADS + 1),
+            ),
+        ] {
+            assert_eq!(config.validate(), Err(want));
+        }
+        for fine in [
+            TrainConfig {
+                epochs: MAX_EPOCHS,
+                ..ok.clone()
+            },
+            TrainConfig {
+                threads: MAX_THREADS,
+                ..ok.clone()
+            },
+        ] {
+            assert_eq!(fine.validate(), Ok(()));
         }
         let full_batch = TrainConfig {
             batch_size: 50_000,
