@@ -1,6 +1,6 @@
 //! The `digitnet` command line: `train`, `eval`, `export`, `predict`, `inspect` and `web`.
 
-use crate::atomic::write_atomic;
+use crate::atomic::{write_atomic, write_group};
 use crate::cpu::Simd;
 use crate::data::DataError;
 use crate::defaults::{self, DATA_HELP, MODEL_HELP};
@@ -337,6 +337,15 @@ pub enum CliError {
     /// Benchmarking failed.
     #[error(transparent)]
     Bench(#[from] crate::bench::BenchError),
+    /// Writing a group of files (a model and its firmware sources) failed.
+    #[error("cannot write {}", list(paths))]
+    Write {
+        /// The files of the group.
+        paths: Vec<PathBuf>,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// Writing the metrics file failed.
     #[error("{}: cannot write metrics", path.display())]
     Metrics {
@@ -364,8 +373,62 @@ fn list(paths: &[PathBuf]) -> String {
         .join(", ")
 }
 
+/// The files whose folders a command reads or writes: where an interrupted
+/// group write (a model and its firmware sources) would have left a journal.
+fn touched(command: &Command) -> Vec<PathBuf> {
+    let model = |arg: &Option<PathBuf>| defaults::model_file(arg.as_deref());
+    let firmware = |arg: &Option<PathBuf>| {
+        defaults::firmware_dir(arg.as_deref())
+            .ok()
+            .map(|dir| dir.join(export::MODEL_FILE))
+    };
+    match command {
+        Command::Train(a) => {
+            let mut files = vec![defaults::train_out(a.out.as_deref())];
+            if a.export {
+                files.extend(firmware(&a.export_dir));
+            }
+            files
+        }
+        Command::Export(a) => [Some(model(&a.model)), firmware(&a.out)]
+            .into_iter()
+            .flatten()
+            .collect(),
+        Command::Eval(EvalArgs { model: m, .. }) => vec![model(m)],
+        Command::Predict(a) => vec![model(&a.model)],
+        Command::Inspect(a) => vec![model(&a.model)],
+        Command::Web(a) => vec![model(&a.model)],
+        Command::Bench(_) => Vec::new(),
+    }
+}
+
+/// Finishes the group writes that a killed run left in the folders of
+/// `files` ([`crate::atomic::recover`]), saying which files it completed.
+fn recover(files: &[PathBuf]) -> Result<(), CliError> {
+    let mut done: Vec<PathBuf> = Vec::new();
+    for file in files {
+        let dir = match file.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => std::path::Path::new("."),
+        };
+        let completed = crate::atomic::recover(dir).map_err(|source| CliError::Write {
+            paths: vec![dir.to_path_buf()],
+            source,
+        })?;
+        done.extend(completed);
+    }
+    if !done.is_empty() {
+        eprintln!(
+            "digitnet: finished writing what an interrupted run left half-renamed: {}",
+            list(&done)
+        );
+    }
+    Ok(())
+}
+
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> Result<(), CliError> {
+    recover(&touched(&cli.command))?;
     match cli.command {
         Command::Train(args) => run_train(&args),
         Command::Eval(args) => run_eval(&args),
@@ -518,24 +581,42 @@ fn run_train(args: &TrainArgs) -> Result<(), CliError> {
         total: last.map_or(0, |r| r.total),
         validation: last.and_then(|r| r.validation),
     };
-    model::save_any(&out, &net, Some(&info))?;
-    crate::say!("model: {}", out.display());
+    match export_dir {
+        None => {
+            model::save_any(&out, &net, Some(&info))?;
+            crate::say!("model: {}", out.display());
+        }
+        Some(dir) => {
+            // The model and the four sources generated from it are rendered
+            // first, then written together: all new, or (after a failure, or a
+            // kill and the next run) all as they were.
+            let bytes = model::to_bytes_any(&net, Some(&info));
+            let loaded = model::from_bytes_any(&bytes, &out)?;
+            let mut sources = Vec::new();
+            for quantize in [None, Some(Quantize::Int8)] {
+                let opts = ExportOptions {
+                    model: out.clone(),
+                    data: defaults::data(args.data.as_deref()),
+                    out_dir: dir.clone(),
+                    samples: args.samples,
+                    quantize,
+                };
+                sources.extend(export::render_loaded(&opts, &loaded)?);
+            }
+            let mut group: Vec<(&std::path::Path, &[u8])> = vec![(&out, &bytes)];
+            group.extend(sources.iter().map(|f| (f.path.as_path(), f.contents.as_bytes())));
+            write_group(&group).map_err(|source| CliError::Write {
+                paths: group.iter().map(|(p, _)| p.to_path_buf()).collect(),
+                source,
+            })?;
+            crate::say!("model: {}", out.display());
+            for f in &sources {
+                crate::say!("exported: {}", f.path.display());
+            }
+        }
+    }
     if let Some(path) = &args.plot {
         crate::say!("plot: {}", path.display());
-    }
-
-    if let Some(dir) = export_dir {
-        // The f32 firmware's sources, then the int8 ones.
-        for quantize in [None, Some(Quantize::Int8)] {
-            run_export(&ExportArgs {
-                model: Some(out.clone()),
-                out: Some(dir.clone()),
-                samples: args.samples,
-                check: false,
-                data: args.data.clone(),
-                quantize,
-            })?;
-        }
     }
     Ok(())
 }
