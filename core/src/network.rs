@@ -364,6 +364,51 @@ mod tests {
     }
 
     #[test]
+    fn u8_input_past_the_lanes_matches_scaled_f32_closely_but_not_bit_for_bit() {
+        // 37 inputs: four whole groups of eight lanes (the second all blank,
+        // so the blank skip is taken) and a tail of five.
+        let net: Network<37, 6, 3> = Network::from_seed(3);
+        let pixels: [u8; 37] = core::array::from_fn(|k| {
+            if (8..16).contains(&k) || k % 5 == 0 {
+                0
+            } else {
+                (k * 29 % 256) as u8
+            }
+        });
+        let floats = pixels.map(|p| f32::from(p) / 255.0);
+        let (a, b) = (net.feedforward(&pixels), net.feedforward(&floats));
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() < 1e-6, "{a:?} vs {b:?}");
+        }
+        // The u8 path divides the sum by 255 once, after it; `p / 255`
+        // inputs round each term first: the hidden sums differ in their
+        // last bits (so the README promises bit-exactness between host and
+        // device on u8 pixels, not with `p / 255` inputs).
+        let mut zu = [0.0; 6];
+        let mut zf = [0.0; 6];
+        net.hidden.weighted_input(&pixels, &mut zu);
+        net.hidden.weighted_input(&floats, &mut zf);
+        assert_ne!(zu.map(f32::to_bits), zf.map(f32::to_bits));
+        // Against the sum written out: lanes over the whole groups, pairwise,
+        // the tail, then / 255 and the bias.
+        for (j, z) in zu.iter().enumerate() {
+            let w = &net.hidden.weights[j];
+            let mut lanes = [0.0f32; 8];
+            for k in 0..32 {
+                lanes[k % 8] += w[k] * f32::from(pixels[k]);
+            }
+            let mut tail = 0.0f32;
+            for k in 32..37 {
+                tail += w[k] * f32::from(pixels[k]);
+            }
+            let sum = (((lanes[0] + lanes[1]) + (lanes[2] + lanes[3]))
+                + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7])))
+                + tail;
+            assert_eq!(z.to_bits(), (sum / 255.0 + net.hidden.biases[j]).to_bits());
+        }
+    }
+
+    #[test]
     fn seeded_init_is_reproducible_and_seed_dependent() {
         let a: Network<4, 3, 2> = Network::from_seed(5);
         assert_eq!(a, Network::from_seed(5));
