@@ -117,6 +117,7 @@ impl<const I: usize, const H: usize, const O: usize> Network<I, H, O> {
 
     /// The hidden and output activations for input `x`, written into the buffers.
     #[inline]
+    #[cfg_attr(feature = "no-panic", no_panic::no_panic)]
     pub fn feedforward_into<X: Input<I> + ?Sized>(
         &self,
         x: &X,
@@ -131,6 +132,7 @@ impl<const I: usize, const H: usize, const O: usize> Network<I, H, O> {
 
     /// The output activations for input `x`: `a = σ(w·σ(w·x + b) + b)` for
     /// chapter 1's network, with ReLU or softmax in place of `σ` where chosen.
+    #[cfg_attr(feature = "no-panic", no_panic::no_panic)]
     pub fn feedforward<X: Input<I> + ?Sized>(&self, x: &X) -> [f32; O] {
         let mut hidden = [0.0; H];
         let mut output = [0.0; O];
@@ -140,6 +142,7 @@ impl<const I: usize, const H: usize, const O: usize> Network<I, H, O> {
 
     /// The network's answer: the index of the most active output neuron, or
     /// `None` when an output is NaN (a broken network has no answer; see [`argmax`]).
+    #[cfg_attr(feature = "no-panic", no_panic::no_panic)]
     pub fn predict<X: Input<I> + ?Sized>(&self, x: &X) -> Option<usize> {
         argmax(&self.feedforward(x))
     }
@@ -151,6 +154,7 @@ impl<const I: usize, const H: usize, const O: usize> Network<I, H, O> {
     /// quadratic cost, `a_L − y` for the other two),
     /// `delta_l = (w_{l+1}ᵀ delta_{l+1}) ⊙ f'(z_l)` (BP2),
     /// `∂C/∂b_j = delta_j` (BP3), `∂C/∂w_jk = a_k delta_j` (BP4).
+    #[cfg_attr(feature = "no-panic", no_panic::no_panic)]
     pub fn backprop<X: Input<I> + ?Sized>(
         &self,
         x: &X,
@@ -190,6 +194,7 @@ impl<const I: usize, const H: usize, const O: usize> Network<I, H, O> {
     /// label. `nabla` is the caller's buffer for the summed gradient (it is
     /// cleared first), so nothing large lives on the stack. Returns the batch
     /// size `m`. On error the network is unchanged.
+    #[cfg_attr(feature = "no-panic", no_panic::no_panic)]
     pub fn update_mini_batch<'a, X, Y, B>(
         &mut self,
         batch: B,
@@ -219,6 +224,7 @@ impl<const I: usize, const H: usize, const O: usize> Network<I, H, O> {
 
     /// The network's cost for one example, `C_x` (see [`Cost::value`]), without
     /// the regularisation term.
+    #[cfg_attr(feature = "no-panic", no_panic::no_panic)]
     pub fn cost<X: Input<I> + ?Sized>(&self, x: &X, y: &[f32; O]) -> f32 {
         self.cost.value(&self.feedforward(x), y)
     }
@@ -259,6 +265,7 @@ fn accumulate<const IN: usize, const OUT: usize, X: Input<IN> + ?Sized>(
 /// A NaN output means the network computed nothing meaningful (an overflow
 /// such as `∞ − ∞` on the way), so it has no answer, rather than the answer
 /// of whichever neurons happened to stay numbers.
+#[cfg_attr(feature = "no-panic", no_panic::no_panic)]
 pub fn argmax(values: &[f32]) -> Option<usize> {
     let mut best: Option<(usize, f32)> = None;
     for (i, &v) in values.iter().enumerate() {
