@@ -89,6 +89,20 @@ fn fixtures(dir: &Path) {
     renamed.extend(header.replace("\"output.bias\"", "\"output.Bias\"").bytes());
     renamed.extend(&model[8 + header_len..]);
     write("renamed.safetensors", &renamed);
+    // Finite weights whose sums overflow: +3e38 and −3e38 in turn give
+    // ∞ − ∞ = NaN in every hidden sum, so no output is a number.
+    let json: serde_json::Value = serde_json::from_str(header).unwrap();
+    let offsets = &json["hidden.weight"]["data_offsets"];
+    let (start, end) = (
+        8 + header_len + offsets[0].as_u64().unwrap() as usize,
+        8 + header_len + offsets[1].as_u64().unwrap() as usize,
+    );
+    let mut overflow = model.clone();
+    for (i, w) in overflow[start..end].chunks_exact_mut(4).enumerate() {
+        let v: f32 = if i % 2 == 0 { 3e38 } else { -3e38 };
+        w.copy_from_slice(&v.to_le_bytes());
+    }
+    write("overflow.safetensors", &overflow);
     write("bad-label.csv", csv(&csv_row("12", "0")).as_bytes());
     write("short-row.csv", csv("1,2,3,4,5,6,7,8,9,10\n").as_bytes());
     write("bad-pixel.csv", csv(&csv_row("4", "300")).as_bytes());
