@@ -173,8 +173,9 @@ impl<const I: usize, const H: usize, const O: usize> DeviceNet<I, H, O> {
         z
     }
 
-    /// The predicted digit: the index of the largest output.
-    pub fn predict<const B: usize>(&self, pixels: &[u8; I]) -> usize {
+    /// The predicted digit: the index of the largest output (`None` for a NaN
+    /// output, as [`crate::Network::predict`]).
+    pub fn predict<const B: usize>(&self, pixels: &[u8; I]) -> Option<usize> {
         crate::network::argmax(&self.feedforward::<B>(pixels))
     }
 

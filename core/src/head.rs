@@ -180,9 +180,10 @@ impl<const H: usize, const W: usize, const O: usize> Head<H, W, O> {
         }
     }
 
-    /// The network's answer for an image whose pixel sums are `sums`.
+    /// The network's answer for an image whose pixel sums are `sums` (`None`
+    /// for a NaN output, as [`Network::predict`]).
     #[inline(always)]
-    pub fn predict(&self, sums: &Row<W>) -> usize {
+    pub fn predict(&self, sums: &Row<W>) -> Option<usize> {
         let mut a = Row::ZERO;
         let mut out = [0.0; O];
         self.hidden_activations(sums, &mut a);

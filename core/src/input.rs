@@ -78,7 +78,10 @@ impl<const N: usize> Input<N> for [f32; N] {
 /// Raw grey levels `p` stand for activations `a = p / 255` (as in the book's
 /// data loader). The scale is factored out of each sum — `w·a = (w·p) / 255` —
 /// so a pixel costs one conversion and one multiply-add, and no `f32` copy of
-/// the image is ever made.
+/// the image is ever made. Dividing once after the sum rounds differently
+/// from summing `p / 255` terms: the results agree closely, not bit for bit
+/// (host and device both read `u8` pixels, so they agree with each other).
+/// Skipping the blank chunks changes no bit: a blank chunk adds `±0`.
 impl<const N: usize> Input<N> for [u8; N] {
     #[inline]
     fn dot(&self, w: &[f32; N]) -> f32 {
@@ -179,6 +182,37 @@ mod tests {
         }
         let exact: f32 = (0..19).map(|k| (k * (k % 5)) as f32).sum();
         assert_eq!(x.dot(&w), exact);
+    }
+
+    #[test]
+    fn dot_past_eight_sums_lanes_pairwise_then_the_tail() {
+        // 19 values that do not add exactly in f32, so the order shows: lane
+        // `k mod 8` over the two whole groups, the lanes combined pairwise,
+        // then the tail (k = 16, 17, 18) in order.
+        let w: [f32; 19] = core::array::from_fn(|k| 1.0 / (3.0 + k as f32));
+        let x: [f32; 19] = core::array::from_fn(|k| 0.1 * (k as f32 + 1.0));
+        let mut lanes = [0.0f32; LANES];
+        for k in 0..16 {
+            lanes[k % LANES] += x[k] * w[k];
+        }
+        let tail = ((0.0 + x[16] * w[16]) + x[17] * w[17]) + x[18] * w[18];
+        let want = (((lanes[0] + lanes[1]) + (lanes[2] + lanes[3]))
+            + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7])))
+            + tail;
+        assert_eq!(x.dot(&w).to_bits(), want.to_bits());
+        // A left-to-right sum of the same terms gives other bits: the test
+        // would see a change of order.
+        let plain = (0..19).fold(0.0f32, |s, k| s + x[k] * w[k]);
+        assert_ne!(plain.to_bits(), want.to_bits());
+        // The u8 sums run in the same order, then divide by 255.
+        let p: [u8; 19] = core::array::from_fn(|k| (k * 37 % 251) as u8 + 1);
+        let mut lanes = [0.0f32; LANES];
+        for k in 0..16 {
+            lanes[k % LANES] += w[k] * f32::from(p[k]);
+        }
+        let tail = ((0.0 + w[16] * f32::from(p[16])) + w[17] * f32::from(p[17]))
+            + w[18] * f32::from(p[18]);
+        assert_eq!(p.dot(&w).to_bits(), ((reduce(lanes) + tail) / PIXEL_MAX).to_bits());
     }
 
     #[test]

@@ -117,6 +117,7 @@ impl<const I: usize, const H: usize, const O: usize> Network<I, H, O> {
 
     /// The hidden and output activations for input `x`, written into the buffers.
     #[inline]
+    #[cfg_attr(feature = "no-panic", no_panic::no_panic)]
     pub fn feedforward_into<X: Input<I> + ?Sized>(
         &self,
         x: &X,
@@ -131,6 +132,7 @@ impl<const I: usize, const H: usize, const O: usize> Network<I, H, O> {
 
     /// The output activations for input `x`: `a = σ(w·σ(w·x + b) + b)` for
     /// chapter 1's network, with ReLU or softmax in place of `σ` where chosen.
+    #[cfg_attr(feature = "no-panic", no_panic::no_panic)]
     pub fn feedforward<X: Input<I> + ?Sized>(&self, x: &X) -> [f32; O] {
         let mut hidden = [0.0; H];
         let mut output = [0.0; O];
@@ -138,8 +140,10 @@ impl<const I: usize, const H: usize, const O: usize> Network<I, H, O> {
         output
     }
 
-    /// The network's answer: the index of the most active output neuron.
-    pub fn predict<X: Input<I> + ?Sized>(&self, x: &X) -> usize {
+    /// The network's answer: the index of the most active output neuron, or
+    /// `None` when an output is NaN (a broken network has no answer; see [`argmax`]).
+    #[cfg_attr(feature = "no-panic", no_panic::no_panic)]
+    pub fn predict<X: Input<I> + ?Sized>(&self, x: &X) -> Option<usize> {
         argmax(&self.feedforward(x))
     }
 
@@ -150,6 +154,7 @@ impl<const I: usize, const H: usize, const O: usize> Network<I, H, O> {
     /// quadratic cost, `a_L − y` for the other two),
     /// `delta_l = (w_{l+1}ᵀ delta_{l+1}) ⊙ f'(z_l)` (BP2),
     /// `∂C/∂b_j = delta_j` (BP3), `∂C/∂w_jk = a_k delta_j` (BP4).
+    #[cfg_attr(feature = "no-panic", no_panic::no_panic)]
     pub fn backprop<X: Input<I> + ?Sized>(
         &self,
         x: &X,
@@ -189,6 +194,7 @@ impl<const I: usize, const H: usize, const O: usize> Network<I, H, O> {
     /// label. `nabla` is the caller's buffer for the summed gradient (it is
     /// cleared first), so nothing large lives on the stack. Returns the batch
     /// size `m`. On error the network is unchanged.
+    #[cfg_attr(feature = "no-panic", no_panic::no_panic)]
     pub fn update_mini_batch<'a, X, Y, B>(
         &mut self,
         batch: B,
@@ -218,6 +224,7 @@ impl<const I: usize, const H: usize, const O: usize> Network<I, H, O> {
 
     /// The network's cost for one example, `C_x` (see [`Cost::value`]), without
     /// the regularisation term.
+    #[cfg_attr(feature = "no-panic", no_panic::no_panic)]
     pub fn cost<X: Input<I> + ?Sized>(&self, x: &X, y: &[f32; O]) -> f32 {
         self.cost.value(&self.feedforward(x), y)
     }
@@ -252,17 +259,25 @@ fn accumulate<const IN: usize, const OUT: usize, X: Input<IN> + ?Sized>(
     }
 }
 
-/// Index of the largest value; the first one on ties, and NaN never wins.
-pub fn argmax(values: &[f32]) -> usize {
-    let mut best = 0;
-    let mut best_value = f32::NEG_INFINITY;
-    for (i, v) in values.iter().enumerate() {
-        if *v > best_value {
-            best = i;
-            best_value = *v;
+/// Index of the largest value, the first one on ties; `None` when `values`
+/// is empty or holds a NaN.
+///
+/// A NaN output means the network computed nothing meaningful (an overflow
+/// such as `∞ − ∞` on the way), so it has no answer, rather than the answer
+/// of whichever neurons happened to stay numbers.
+#[cfg_attr(feature = "no-panic", no_panic::no_panic)]
+pub fn argmax(values: &[f32]) -> Option<usize> {
+    let mut best: Option<(usize, f32)> = None;
+    for (i, &v) in values.iter().enumerate() {
+        if v.is_nan() {
+            return None;
+        }
+        match best {
+            Some((_, b)) if v <= b => {}
+            _ => best = Some((i, v)),
         }
     }
-    best
+    best.map(|(i, _)| i)
 }
 
 #[cfg(test)]
@@ -271,10 +286,33 @@ mod tests {
     use crate::activation::sigmoid;
 
     #[test]
-    fn argmax_first_of_ties_and_skips_nan() {
-        assert_eq!(argmax(&[0.1, 0.9, 0.9, 0.2]), 1);
-        assert_eq!(argmax(&[f32::NAN, 0.2, 0.1]), 1);
-        assert_eq!(argmax(&[]), 0);
+    fn argmax_first_of_ties_and_no_answer_for_nan() {
+        assert_eq!(argmax(&[0.1, 0.9, 0.9, 0.2]), Some(1));
+        assert_eq!(argmax(&[0.3, 0.2, 0.1]), Some(0));
+        assert_eq!(argmax(&[0.0, 0.0, 0.0]), Some(0));
+        assert_eq!(argmax(&[-1.0, f32::NEG_INFINITY, -0.5]), Some(2));
+        assert_eq!(argmax(&[f32::NEG_INFINITY; 3]), Some(0));
+        assert_eq!(argmax(&[0.5, f32::INFINITY, 1.0]), Some(1));
+        // A NaN anywhere, first, last or everywhere: no answer, never 0.
+        assert_eq!(argmax(&[f32::NAN, 0.2, 0.1]), None);
+        assert_eq!(argmax(&[0.2, 0.1, f32::NAN]), None);
+        assert_eq!(argmax(&[f32::NAN; 10]), None);
+        assert_eq!(argmax(&[]), None);
+    }
+
+    #[test]
+    fn a_nan_network_has_no_answer() {
+        let mut net: Network<3, 2, 2> = Network::from_seed(1);
+        assert!(net.predict(&[0.5f32, 0.1, 0.9]).is_some());
+        net.output.biases[1] = f32::NAN;
+        assert_eq!(net.predict(&[0.5f32, 0.1, 0.9]), None);
+        // Finite weights whose sum overflows: ∞ − ∞ in the output layer.
+        let mut big: Network<2, 2, 1> = Network::zeroed();
+        big.hidden.weights = [[f32::MAX, f32::MAX], [f32::MAX, f32::MAX]];
+        big.output.weights = [[f32::MAX, -f32::MAX]];
+        big = big.with_neurons(Activation::Relu, Cost::Quadratic);
+        assert!(big.is_finite());
+        assert_eq!(big.predict(&[1.0f32, 1.0]), None);
     }
 
     #[test]
@@ -329,6 +367,51 @@ mod tests {
         let (a, b) = (net.feedforward(&pixels), net.feedforward(&floats));
         for (x, y) in a.iter().zip(&b) {
             assert!((x - y).abs() < 1e-6, "{a:?} vs {b:?}");
+        }
+    }
+
+    #[test]
+    fn u8_input_past_the_lanes_matches_scaled_f32_closely_but_not_bit_for_bit() {
+        // 37 inputs: four whole groups of eight lanes (the second all blank,
+        // so the blank skip is taken) and a tail of five.
+        let net: Network<37, 6, 3> = Network::from_seed(3);
+        let pixels: [u8; 37] = core::array::from_fn(|k| {
+            if (8..16).contains(&k) || k % 5 == 0 {
+                0
+            } else {
+                (k * 29 % 256) as u8
+            }
+        });
+        let floats = pixels.map(|p| f32::from(p) / 255.0);
+        let (a, b) = (net.feedforward(&pixels), net.feedforward(&floats));
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() < 1e-6, "{a:?} vs {b:?}");
+        }
+        // The u8 path divides the sum by 255 once, after it; `p / 255`
+        // inputs round each term first: the hidden sums differ in their
+        // last bits (so the README promises bit-exactness between host and
+        // device on u8 pixels, not with `p / 255` inputs).
+        let mut zu = [0.0; 6];
+        let mut zf = [0.0; 6];
+        net.hidden.weighted_input(&pixels, &mut zu);
+        net.hidden.weighted_input(&floats, &mut zf);
+        assert_ne!(zu.map(f32::to_bits), zf.map(f32::to_bits));
+        // Against the sum written out: lanes over the whole groups, pairwise,
+        // the tail, then / 255 and the bias.
+        for (j, z) in zu.iter().enumerate() {
+            let w = &net.hidden.weights[j];
+            let mut lanes = [0.0f32; 8];
+            for k in 0..32 {
+                lanes[k % 8] += w[k] * f32::from(pixels[k]);
+            }
+            let mut tail = 0.0f32;
+            for k in 32..37 {
+                tail += w[k] * f32::from(pixels[k]);
+            }
+            let sum = (((lanes[0] + lanes[1]) + (lanes[2] + lanes[3]))
+                + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7])))
+                + tail;
+            assert_eq!(z.to_bits(), (sum / 255.0 + net.hidden.biases[j]).to_bits());
         }
     }
 

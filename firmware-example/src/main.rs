@@ -93,8 +93,8 @@ mod variant {
         Some((i, out[i].to_bits(), expected[i]))
     }
 
-    /// The predicted digit.
-    pub fn predicted(out: &Output) -> usize {
+    /// The predicted digit (`None` for a NaN output: no answer).
+    pub fn predicted(out: &Output) -> Option<usize> {
         digitnet_core::network::argmax(out)
     }
 }
@@ -140,15 +140,15 @@ mod variant {
         Some((i, out[i] as u32, expected[i] as u32))
     }
 
-    /// The predicted digit: the largest logit.
-    pub fn predicted(out: &Output) -> usize {
+    /// The predicted digit: the largest logit (integers always have one).
+    pub fn predicted(out: &Output) -> Option<usize> {
         let mut best = 0;
         for (i, v) in out.iter().enumerate() {
             if *v > out[best] {
                 best = i;
             }
         }
-        best
+        Some(best)
     }
 }
 
@@ -237,8 +237,12 @@ fn run() -> bool {
         bench_end();
         let twin = variant::mismatch(&out, &variant::reference(image).map(bits)).is_none();
         twins += usize::from(twin);
-        let predicted = variant::predicted(&out);
-        correct += usize::from(predicted == usize::from(label));
+        let answer = variant::predicted(&out);
+        correct += usize::from(answer == Some(usize::from(label)));
+        // A NaN output has no answer: shown as `?`, never counted as right.
+        let predicted = answer
+            .and_then(|d| char::from_digit(d as u32, 10))
+            .unwrap_or('?');
         match variant::mismatch(&out, expected) {
             None => {
                 exact += 1;

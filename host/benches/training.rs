@@ -35,9 +35,9 @@ struct Forward<'a> {
 }
 
 impl Task for Forward<'_> {
-    type Output = usize;
+    type Output = Option<usize>;
     #[inline(always)]
-    fn run(self) -> usize {
+    fn run(self) -> Option<usize> {
         let sums = weighted_sums(self.hidden, &self.set.get(0));
         self.head.predict(&sums)
     }

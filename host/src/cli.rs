@@ -1,6 +1,6 @@
 //! The `digitnet` command line: `train`, `eval`, `export`, `predict`, `inspect` and `web`.
 
-use crate::atomic::write_atomic;
+use crate::atomic::{write_atomic, write_group};
 use crate::cpu::Simd;
 use crate::data::DataError;
 use crate::defaults::{self, DATA_HELP, MODEL_HELP};
@@ -317,6 +317,14 @@ pub enum CliError {
         /// The folder looked for.
         path: PathBuf,
     },
+    /// An output file named on the command line is a folder.
+    #[error("{}: is a folder; {flag} names the file to write", path.display())]
+    OutputIsFolder {
+        /// The path given.
+        path: PathBuf,
+        /// The flag that gave it.
+        flag: &'static str,
+    },
     /// Reading or writing a model failed.
     #[error(transparent)]
     Model(#[from] ModelError),
@@ -329,6 +337,15 @@ pub enum CliError {
     /// Benchmarking failed.
     #[error(transparent)]
     Bench(#[from] crate::bench::BenchError),
+    /// Writing a group of files (a model and its firmware sources) failed.
+    #[error("cannot write {}", list(paths))]
+    Write {
+        /// The files of the group.
+        paths: Vec<PathBuf>,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// Writing the metrics file failed.
     #[error("{}: cannot write metrics", path.display())]
     Metrics {
@@ -356,8 +373,62 @@ fn list(paths: &[PathBuf]) -> String {
         .join(", ")
 }
 
+/// The files whose folders a command reads or writes: where an interrupted
+/// group write (a model and its firmware sources) would have left a journal.
+fn touched(command: &Command) -> Vec<PathBuf> {
+    let model = |arg: &Option<PathBuf>| defaults::model_file(arg.as_deref());
+    let firmware = |arg: &Option<PathBuf>| {
+        defaults::firmware_dir(arg.as_deref())
+            .ok()
+            .map(|dir| dir.join(export::MODEL_FILE))
+    };
+    match command {
+        Command::Train(a) => {
+            let mut files = vec![defaults::train_out(a.out.as_deref())];
+            if a.export {
+                files.extend(firmware(&a.export_dir));
+            }
+            files
+        }
+        Command::Export(a) => [Some(model(&a.model)), firmware(&a.out)]
+            .into_iter()
+            .flatten()
+            .collect(),
+        Command::Eval(EvalArgs { model: m, .. }) => vec![model(m)],
+        Command::Predict(a) => vec![model(&a.model)],
+        Command::Inspect(a) => vec![model(&a.model)],
+        Command::Web(a) => vec![model(&a.model)],
+        Command::Bench(_) => Vec::new(),
+    }
+}
+
+/// Finishes the group writes that a killed run left in the folders of
+/// `files` ([`crate::atomic::recover`]), saying which files it completed.
+fn recover(files: &[PathBuf]) -> Result<(), CliError> {
+    let mut done: Vec<PathBuf> = Vec::new();
+    for file in files {
+        let dir = match file.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => std::path::Path::new("."),
+        };
+        let completed = crate::atomic::recover(dir).map_err(|source| CliError::Write {
+            paths: vec![dir.to_path_buf()],
+            source,
+        })?;
+        done.extend(completed);
+    }
+    if !done.is_empty() {
+        eprintln!(
+            "digitnet: finished writing what an interrupted run left half-renamed: {}",
+            list(&done)
+        );
+    }
+    Ok(())
+}
+
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> Result<(), CliError> {
+    recover(&touched(&cli.command))?;
     match cli.command {
         Command::Train(args) => run_train(&args),
         Command::Eval(args) => run_eval(&args),
@@ -372,10 +443,12 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 fn run_train(args: &TrainArgs) -> Result<(), CliError> {
     let mut config = args.config();
     config.validate()?;
-    if args.export && args.samples == 0 {
+    // Every argument is checked before the data is read and long before
+    // anything is trained or written: a run must not fail after the work.
+    if args.export && !(1..=export::MAX_SAMPLES).contains(&args.samples) {
         return Err(ExportError::BadSampleCount {
-            requested: 0,
-            available: 0,
+            requested: args.samples,
+            available: export::MAX_SAMPLES,
         }
         .into());
     }
@@ -396,9 +469,19 @@ fn run_train(args: &TrainArgs) -> Result<(), CliError> {
         None
     };
     let out = defaults::train_out(args.out.as_deref());
+    not_a_folder(&out, "--out")?;
+    for (path, flag) in [(&args.metrics, "--metrics"), (&args.plot, "--plot")] {
+        if let Some(path) = path {
+            not_a_folder(path, flag)?;
+        }
+    }
     let source = defaults::data(args.data.as_deref());
     let data = source.load()?;
     let (train_set, test_set) = (&data.train, &data.test);
+    if args.export {
+        // The test digits to export must exist before training starts.
+        export::select_samples(&test_set.labels, args.samples)?;
+    }
     if args.train_images.is_none() && train_set.len() < config.train_images {
         // A smaller data set than MNIST's: train on all of it.
         config.train_images = train_set.len();
@@ -422,12 +505,12 @@ fn run_train(args: &TrainArgs) -> Result<(), CliError> {
             .into());
         }
     }
-    println!("digitnet train: {}", describe_run(&config, args.preset));
+    crate::say!("digitnet train: {}", describe_run(&config, args.preset));
     let validation_note = validation_set
         .as_ref()
         .map(|v| format!(", {} validation images", v.len()))
         .unwrap_or_default();
-    println!(
+    crate::say!(
         "data: {} training images (of {}), {} test images{validation_note}, from {}",
         config.train_images,
         train_set.len(),
@@ -498,24 +581,54 @@ fn run_train(args: &TrainArgs) -> Result<(), CliError> {
         total: last.map_or(0, |r| r.total),
         validation: last.and_then(|r| r.validation),
     };
-    model::save_any(&out, &net, Some(&info))?;
-    println!("model: {}", out.display());
-    if let Some(path) = &args.plot {
-        println!("plot: {}", path.display());
-    }
-
-    if let Some(dir) = export_dir {
-        // The f32 firmware's sources, then the int8 ones.
-        for quantize in [None, Some(Quantize::Int8)] {
-            run_export(&ExportArgs {
-                model: Some(out.clone()),
-                out: Some(dir.clone()),
-                samples: args.samples,
-                check: false,
-                data: args.data.clone(),
-                quantize,
-            })?;
+    match export_dir {
+        None => {
+            model::save_any(&out, &net, Some(&info))?;
+            crate::say!("model: {}", out.display());
         }
+        Some(dir) => {
+            // The model and the four sources generated from it are rendered
+            // first, then written together: all new, or (after a failure, or a
+            // kill and the next run) all as they were.
+            let bytes = model::to_bytes_any(&net, Some(&info));
+            let loaded = model::from_bytes_any(&bytes, &out)?;
+            let mut sources = Vec::new();
+            for quantize in [None, Some(Quantize::Int8)] {
+                let opts = ExportOptions {
+                    model: out.clone(),
+                    data: defaults::data(args.data.as_deref()),
+                    out_dir: dir.clone(),
+                    samples: args.samples,
+                    quantize,
+                };
+                sources.extend(export::render_loaded(&opts, &loaded)?);
+            }
+            let mut group: Vec<(&std::path::Path, &[u8])> = vec![(&out, &bytes)];
+            group.extend(sources.iter().map(|f| (f.path.as_path(), f.contents.as_bytes())));
+            write_group(&group).map_err(|source| CliError::Write {
+                paths: group.iter().map(|(p, _)| p.to_path_buf()).collect(),
+                source,
+            })?;
+            crate::say!("model: {}", out.display());
+            for f in &sources {
+                crate::say!("exported: {}", f.path.display());
+            }
+        }
+    }
+    if let Some(path) = &args.plot {
+        crate::say!("plot: {}", path.display());
+    }
+    Ok(())
+}
+
+/// Refuses an output path that is an existing folder (`flag` names it), so
+/// that a run does not train for minutes and then fail to save.
+fn not_a_folder(path: &std::path::Path, flag: &'static str) -> Result<(), CliError> {
+    if path.is_dir() {
+        return Err(CliError::OutputIsFolder {
+            path: path.to_path_buf(),
+            flag,
+        });
     }
     Ok(())
 }
@@ -566,7 +679,7 @@ fn print_summary(reports: &[EpochReport]) {
     times.sort_by(f64::total_cmp);
     let total: f64 = times.iter().sum();
     let median = times.get(times.len() / 2).copied().unwrap_or(0.0);
-    println!(
+    crate::say!(
         "trained {} epochs in {:.1} s (median {:.2} s per epoch); test accuracy {:.2}% after the last epoch, best {:.2}% after epoch {}",
         reports.len(),
         total,
@@ -582,12 +695,12 @@ fn run_eval(args: &EvalArgs) -> Result<(), CliError> {
     let loaded = model_source.load()?;
     let source = defaults::data(args.data.as_deref());
     let test_set = source.load_test()?.data;
-    println!("model: {} (sha256 {})", model_source.label(), loaded.sha256);
-    println!("network: {}", loaded.net.describe());
+    crate::say!("model: {} (sha256 {})", model_source.label(), loaded.sha256);
+    crate::say!("network: {}", loaded.net.describe());
     if let Some(info) = &loaded.info {
-        println!("trained: {}", model::describe_training(info));
+        crate::say!("trained: {}", model::describe_training(info));
     }
-    println!(
+    crate::say!(
         "test set: {} images from {}",
         test_set.len(),
         source.describe()
@@ -596,7 +709,7 @@ fn run_eval(args: &EvalArgs) -> Result<(), CliError> {
         None => {
             let device = export::device_predictions(&loaded.net, &test_set);
             let device = Evaluation::from_predictions(&test_set, &device);
-            println!(
+            crate::say!(
                 "on the device (f32, order {}): {} / {} correct",
                 digitnet_core::device::ORDER,
                 device.correct(),
@@ -606,13 +719,13 @@ fn run_eval(args: &EvalArgs) -> Result<(), CliError> {
         }
         Some(Quantize::Int8) => {
             let (calibration, _) = crate::int8::calibration_images(&source)?;
-            println!(
+            crate::say!(
                 "quantized: int8 ({}), ReLU scales calibrated on the first {} training images",
                 digitnet_core::quant::ORDER,
                 calibration.len()
             );
             let f32_eval = Evaluation::run_any(&loaded.net, &test_set);
-            println!(
+            crate::say!(
                 "the f32 network it comes from: {} / {} correct",
                 f32_eval.correct(),
                 f32_eval.total()
@@ -621,16 +734,16 @@ fn run_eval(args: &EvalArgs) -> Result<(), CliError> {
             Evaluation::from_predictions(&test_set, &predictions)
         }
     };
-    print!("{evaluation}");
+    crate::say::print(format_args!("{evaluation}"));
     Ok(())
 }
 
 fn run_bench(args: &BenchArgs) -> Result<(), CliError> {
     let report = crate::bench::run(&args.data, &args.config(), args.preset)?;
     if args.json {
-        println!("{}", report.to_json());
+        crate::say!("{}", report.to_json());
     } else {
-        println!("{report}");
+        crate::say!("{report}");
     }
     Ok(())
 }
@@ -659,12 +772,12 @@ fn run_export(args: &ExportArgs) -> Result<(), CliError> {
             });
         }
         for f in &files {
-            println!("up to date: {}", f.path.display());
+            crate::say!("up to date: {}", f.path.display());
         }
     } else {
         export::write(&files)?;
         for f in &files {
-            println!("exported: {}", f.path.display());
+            crate::say!("exported: {}", f.path.display());
         }
     }
     Ok(())

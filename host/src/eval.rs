@@ -9,36 +9,37 @@ use std::fmt;
 pub struct Evaluation {
     /// `confusion[actual][predicted]`: how often digit `actual` was read as `predicted`.
     pub confusion: [[usize; CLASSES]; CLASSES],
+    /// `unanswered[actual]`: images of digit `actual` the network gave no
+    /// answer for (a NaN output). Counted in the total, never as right.
+    pub unanswered: [usize; CLASSES],
 }
 
 impl Evaluation {
     /// Classifies every image of `data` with `net`.
     pub fn run<const H: usize>(net: &DigitNet<H>, data: &Dataset) -> Self {
-        let mut confusion = [[0; CLASSES]; CLASSES];
-        for (image, label) in data.images.iter().zip(&data.labels) {
-            let predicted = net.predict(image);
-            if let Some(cell) = confusion
-                .get_mut(usize::from(*label))
-                .and_then(|row| row.get_mut(predicted))
-            {
-                *cell += 1;
-            }
-        }
-        Self { confusion }
+        let predictions: Vec<Option<usize>> = data.images.iter().map(|x| net.predict(x)).collect();
+        Self::from_predictions(data, &predictions)
     }
 
-    /// The evaluation of `predictions`, one predicted digit per image of `data`.
-    pub fn from_predictions(data: &Dataset, predictions: &[usize]) -> Self {
+    /// The evaluation of `predictions`, one predicted digit (or `None`, no
+    /// answer) per image of `data`.
+    pub fn from_predictions<P: Copy + Into<Option<usize>>>(data: &Dataset, predictions: &[P]) -> Self {
         let mut confusion = [[0; CLASSES]; CLASSES];
+        let mut unanswered = [0; CLASSES];
         for (label, predicted) in data.labels.iter().zip(predictions) {
-            if let Some(cell) = confusion
-                .get_mut(usize::from(*label))
-                .and_then(|row| row.get_mut(*predicted))
-            {
+            let actual = usize::from(*label);
+            let cell = match (*predicted).into() {
+                Some(p) => confusion.get_mut(actual).and_then(|row| row.get_mut(p)),
+                None => unanswered.get_mut(actual),
+            };
+            if let Some(cell) = cell {
                 *cell += 1;
             }
         }
-        Self { confusion }
+        Self {
+            confusion,
+            unanswered,
+        }
     }
 
     /// Classifies every image of `data` with a network of any width.
@@ -53,13 +54,18 @@ impl Evaluation {
 
     /// Images evaluated.
     pub fn total(&self) -> usize {
-        self.confusion.iter().flatten().sum()
+        self.confusion.iter().flatten().sum::<usize>() + self.unanswered.iter().sum::<usize>()
+    }
+
+    /// Images of digit `d` evaluated.
+    fn of_digit(&self, d: usize) -> usize {
+        self.confusion[d].iter().sum::<usize>() + self.unanswered[d]
     }
 
     /// Correct / total for each actual digit (`None` when the digit never occurs).
     pub fn per_class(&self) -> [Option<f64>; CLASSES] {
         std::array::from_fn(|d| {
-            let n: usize = self.confusion[d].iter().sum();
+            let n = self.of_digit(d);
             (n > 0).then(|| self.confusion[d][d] as f64 / n as f64)
         })
     }
@@ -77,8 +83,15 @@ impl fmt::Display for Evaluation {
         writeln!(f, "accuracy: {correct} / {total} ({pct:.2}%)")?;
         writeln!(f)?;
         writeln!(f, "per class:")?;
+        let unanswered: usize = self.unanswered.iter().sum();
+        if unanswered > 0 {
+            writeln!(
+                f,
+                "no answer: {unanswered} / {total} (a NaN output; counted as wrong)"
+            )?;
+        }
         for (d, acc) in self.per_class().iter().enumerate() {
-            let n: usize = self.confusion[d].iter().sum();
+            let n = self.of_digit(d);
             match acc {
                 Some(a) => writeln!(
                     f,
@@ -146,5 +159,29 @@ mod tests {
         let text = e.to_string();
         assert!(text.contains("accuracy: 2 / 4 (50.00%)"), "{text}");
         assert!(text.contains("confusion matrix"));
+        assert!(!text.contains("no answer"), "{text}");
+    }
+
+    #[test]
+    fn no_answer_is_counted_and_never_right() {
+        let data = Dataset {
+            images: vec![[0; 784]; 4],
+            labels: vec![0, 0, 1, 9],
+        };
+        let e = Evaluation::from_predictions(&data, &[None, Some(0), None, Some(9)]);
+        assert_eq!((e.correct(), e.total()), (2, 4));
+        assert_eq!(e.unanswered[0], 1);
+        assert_eq!(e.unanswered[1], 1);
+        assert_eq!(e.per_class()[0], Some(0.5));
+        assert_eq!(e.per_class()[1], Some(0.0));
+        let text = e.to_string();
+        assert!(text.contains("no answer: 2 / 4"), "{text}");
+        // A NaN network answers nothing: not "0" for every image.
+        let mut net: Box<DigitNet<1>> = Box::default();
+        net.output.biases[0] = f32::NAN;
+        let e = Evaluation::run(&net, &data);
+        assert_eq!(e.correct(), 0);
+        assert_eq!(e.unanswered.iter().sum::<usize>(), 4);
+        assert_eq!(e.confusion[0][0], 0);
     }
 }

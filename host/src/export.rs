@@ -24,7 +24,7 @@ use digitnet_core::device::{self, DeviceNet};
 use digitnet_core::quant::{self, QuantNet, SIGMOID_TABLE_LEN};
 use digitnet_core::{Activation, Cost, Network};
 
-use crate::atomic::write_atomic;
+use crate::atomic::write_group;
 use crate::data::{DataError, DataSource};
 use crate::idx::{self, Dataset, IdxError, Image, PIXELS};
 use crate::model::{self, ModelError, TrainingInfo};
@@ -184,6 +184,22 @@ pub fn render(opts: &ExportOptions) -> Result<Vec<GeneratedFile>, ExportError> {
         });
     }
     let loaded = model::load_any(&opts.model)?;
+    render_loaded(opts, &loaded)
+}
+
+/// [`render`] for a model already in memory (`train --export` renders the
+/// sources of the model it is about to write, to write them all together);
+/// `opts.model` is only the name the headers give it.
+pub fn render_loaded(
+    opts: &ExportOptions,
+    loaded: &model::LoadedAny,
+) -> Result<Vec<GeneratedFile>, ExportError> {
+    if !(1..=MAX_SAMPLES).contains(&opts.samples) {
+        return Err(ExportError::BadSampleCount {
+            requested: opts.samples,
+            available: MAX_SAMPLES,
+        });
+    }
     let test_set = opts.data.load_test()?;
     let test = test_set.data;
     let indices = select_samples(&test.labels, opts.samples)?;
@@ -224,15 +240,23 @@ pub fn render(opts: &ExportOptions) -> Result<Vec<GeneratedFile>, ExportError> {
     ])
 }
 
-/// Writes the files atomically, one after the other.
+/// Writes the files so that they change together ([`write_group`]): after a
+/// failure, or a kill and the next `digitnet` run, they are all new or all as
+/// they were, never a model from one run beside samples from another.
 pub fn write(files: &[GeneratedFile]) -> Result<(), ExportError> {
-    for f in files {
-        write_atomic(&f.path, f.contents.as_bytes()).map_err(|source| ExportError::Write {
-            path: f.path.clone(),
-            source,
-        })?;
-    }
-    Ok(())
+    let group: Vec<(&Path, &[u8])> = files
+        .iter()
+        .map(|f| (f.path.as_path(), f.contents.as_bytes()))
+        .collect();
+    write_group(&group).map_err(|source| ExportError::Write {
+        path: files
+            .iter()
+            .map(|f| f.path.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+            .into(),
+        source,
+    })
 }
 
 /// For `--check`: the paths whose on-disk contents differ or are missing (empty = up to date).
@@ -326,7 +350,7 @@ pub fn collect_samples<const H: usize, const O: usize>(
 
 /// The digit the device's `f32` network ([`DeviceNet`], order
 /// [`device::ORDER`]) predicts for every image of `data`.
-pub fn device_predictions(net: &crate::net::AnyNet, data: &Dataset) -> Vec<usize> {
+pub fn device_predictions(net: &crate::net::AnyNet, data: &Dataset) -> Vec<Option<usize>> {
     crate::with_net!(net, n => {
         let mut dev: Box<DeviceNet<PIXELS, _, 10>> = Box::default();
         dev.copy_from(n);
@@ -335,7 +359,7 @@ pub fn device_predictions(net: &crate::net::AnyNet, data: &Dataset) -> Vec<usize
 }
 
 /// One image through the device's `f32` network.
-fn predict_device<const H: usize>(dev: &DeviceNet<PIXELS, H, 10>, image: &Image) -> usize {
+fn predict_device<const H: usize>(dev: &DeviceNet<PIXELS, H, 10>, image: &Image) -> Option<usize> {
     dev.predict::<H>(image)
 }
 

@@ -73,8 +73,8 @@ pub struct Mistake {
     pub index: usize,
     /// Its label.
     pub label: u8,
-    /// What the network said.
-    pub predicted: usize,
+    /// What the network said (`None`: no answer, a NaN output).
+    pub predicted: Option<usize>,
     /// Its pixels.
     pub image: Image,
 }
@@ -87,7 +87,7 @@ pub fn mistakes(net: &AnyNet, test: &Dataset) -> Vec<Mistake> {
         .enumerate()
         .filter_map(|(index, (image, &label))| {
             let predicted = net.predict(image);
-            (predicted != usize::from(label)).then_some(Mistake {
+            (predicted != Some(usize::from(label))).then_some(Mistake {
                 index,
                 label,
                 predicted,
@@ -159,7 +159,10 @@ impl Picture for MistakeGrid<'_> {
                 RGBColor(200, 200, 200),
             ))?;
             draw::digit(area, &m.image, (x, y), DIGIT_SCALE)?;
-            let label = format!("{} → {}", m.label, m.predicted);
+            let label = match m.predicted {
+                Some(p) => format!("{} → {p}", m.label),
+                None => format!("{} → ?", m.label),
+            };
             area.draw(&Text::new(
                 label,
                 (x + DIGIT / 2, y + DIGIT + 12),
@@ -395,14 +398,14 @@ pub fn run(args: &InspectArgs) -> Result<(), InspectError> {
     let source = defaults::model(args.model.as_deref());
     let loaded = source.load()?;
     let net = &loaded.net;
-    println!("model: {} ({})", source.label(), net.describe());
+    crate::say!("model: {} ({})", source.label(), net.describe());
     let data = defaults::data(args.data.as_deref());
 
     let mut pictures: Vec<(PathBuf, Vec<u8>, String)> = Vec::new();
     let needs_test = args.misclassified.is_some() || args.confusion.is_some();
     let test = if needs_test {
         let test = data.load_test()?.data;
-        println!("test set: {} digits from {}", test.len(), data.describe());
+        crate::say!("test set: {} digits from {}", test.len(), data.describe());
         Some(test)
     } else {
         None
@@ -449,7 +452,7 @@ pub fn run(args: &InspectArgs) -> Result<(), InspectError> {
             path: path.clone(),
             source,
         })?;
-        println!("wrote {}: {note}", path.display());
+        crate::say!("wrote {}: {note}", path.display());
     }
     Ok(())
 }
@@ -487,7 +490,7 @@ mod tests {
         assert_eq!(m.len(), 11);
         assert_eq!(m[0].index, 0);
         assert_eq!(m[3].index, 4, "index 3 is a 3, classified right");
-        assert!(m.iter().all(|m| m.predicted == 3 && m.label != 3));
+        assert!(m.iter().all(|m| m.predicted == Some(3) && m.label != 3));
         assert_eq!(m[5].image, [120; PIXELS]);
     }
 

@@ -128,8 +128,8 @@ impl AnyNet {
         with_net!(self, n => n.feedforward(image))
     }
 
-    /// The predicted digit for one image.
-    pub fn predict(&self, image: &crate::idx::Image) -> usize {
+    /// The predicted digit for one image (`None` when an output is NaN).
+    pub fn predict(&self, image: &crate::idx::Image) -> Option<usize> {
         with_net!(self, n => n.predict(image))
     }
 

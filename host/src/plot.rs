@@ -132,6 +132,7 @@ mod tests {
                 validation: validation.then_some((9100 + 15 * epoch, 10_000)),
                 train_seconds: 0.4,
                 threads: 1,
+                stopped: None,
             })
             .collect()
     }

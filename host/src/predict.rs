@@ -64,6 +64,10 @@ pub enum PredictError {
     Output(#[source] io::Error),
 }
 
+/// The message for an input whose outputs hold a NaN.
+pub const NO_ANSWER: &str =
+    "no answer: the network's outputs are not numbers (NaN); the model overflows on this input";
+
 /// One digit and its score.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Score {
@@ -207,9 +211,16 @@ fn run_inner(args: &PredictArgs) -> Result<(), PredictError> {
             }
         };
         let file = index.is_none().then(|| name.clone());
-        match pixels {
-            Ok(pixels) => {
-                let outputs = net.feedforward(&pixels);
+        // A NaN output (a model whose sums overflow) is no answer, not a digit.
+        let classified = pixels.and_then(|pixels| {
+            let outputs = net.feedforward(&pixels);
+            match digitnet_core::network::argmax(&outputs) {
+                Some(_) => Ok((pixels, outputs)),
+                None => Err(format!("{name}: {NO_ANSWER}")),
+            }
+        });
+        match classified {
+            Ok((pixels, outputs)) => {
                 let best = top(&outputs);
                 if args.json {
                     results.push(JsonResult {

@@ -54,7 +54,7 @@ impl TrainProgress {
     pub fn epoch_done(&self, epoch: usize, line: &str) {
         match &self.bar {
             Some(bar) => {
-                bar.suspend(|| println!("{line}"));
+                bar.suspend(|| crate::say!("{line}"));
                 if epoch < self.epochs {
                     bar.reset();
                     bar.set_message(format!("epoch {}/{}", epoch + 1, self.epochs));
@@ -62,7 +62,7 @@ impl TrainProgress {
                     bar.finish_and_clear();
                 }
             }
-            None => println!("{line}"),
+            None => crate::say!("{line}"),
         }
     }
 

@@ -2,6 +2,7 @@
 
 use crate::augment;
 use crate::cpu::{Simd, Unsupported};
+use crate::divergence::{Divergence, TestSetShape, Watch};
 use crate::fast::{self, EpochPlan, Source, Trainer};
 use crate::idx::{Dataset, PIXELS};
 use crate::net::{AnyNet, IntoAny, WIDTHS};
@@ -17,6 +18,16 @@ pub const CLASSES: usize = 10;
 /// Training images the book trains on (the first 50,000; the last 10,000 are
 /// its validation set).
 pub const BOOK_TRAIN_IMAGES: usize = 50_000;
+
+/// The most epochs a run may ask for: a million passes, days of training
+/// even on a small set. Above it `--epochs` is refused before anything is
+/// read, so a mistyped huge number fails at once instead of running forever
+/// while its per-epoch reports grow.
+pub const MAX_EPOCHS: usize = 1_000_000;
+
+/// The most threads a run may ask for (the hidden weights are split into 8
+/// lanes, so threads past 8 only share the per-example work).
+pub const MAX_THREADS: usize = 64;
 
 /// A network that reads MNIST images, with `H` hidden neurons.
 pub type DigitNet<const H: usize> = Network<PIXELS, H, CLASSES>;
@@ -130,6 +141,12 @@ pub enum ConfigError {
     /// Zero epochs: nothing would be trained.
     #[error("--epochs must be at least 1, got 0")]
     NoEpochs,
+    /// More epochs than a run may ask for.
+    #[error("--epochs must be at most {MAX_EPOCHS}, got {0}")]
+    TooManyEpochs(usize),
+    /// More threads than a run may ask for.
+    #[error("--threads must be at most {MAX_THREADS} (0: one per core), got {0}")]
+    TooManyThreads(usize),
     /// A mini-batch of zero examples has no mean gradient.
     #[error("--batch-size must be at least 1, got 0")]
     EmptyBatch,
@@ -192,6 +209,12 @@ impl TrainConfig {
         if self.epochs == 0 {
             return Err(ConfigError::NoEpochs);
         }
+        if self.epochs > MAX_EPOCHS {
+            return Err(ConfigError::TooManyEpochs(self.epochs));
+        }
+        if self.threads > MAX_THREADS {
+            return Err(ConfigError::TooManyThreads(self.threads));
+        }
         if self.batch_size == 0 {
             return Err(ConfigError::EmptyBatch);
         }
@@ -251,6 +274,8 @@ pub struct EpochReport {
     pub train_seconds: f64,
     /// Threads the epoch's SGD ran on.
     pub threads: usize,
+    /// Why the run stops after this epoch, if it does ([`crate::divergence`]).
+    pub stopped: Option<Divergence>,
 }
 
 /// `correct / total`, or 0 when nothing was evaluated.
@@ -291,6 +316,9 @@ impl EpochReport {
                 fraction(correct, total).into(),
             );
         }
+        if let (Some(reason), Some(obj)) = (self.stopped, v.as_object_mut()) {
+            obj.insert("stopped".into(), reason.name().into());
+        }
         v.to_string()
     }
 }
@@ -311,11 +339,16 @@ pub enum TrainError {
         #[source]
         source: digitnet_core::Error,
     },
-    /// A weight or bias became NaN or infinite.
-    #[error("training diverged in epoch {epoch}: a weight or bias is no longer finite (try a smaller --eta)")]
+    /// The run can no longer learn ([`crate::divergence`]): a parameter or
+    /// an output not finite, or every neuron saturated.
+    #[error("training stopped in epoch {epoch}: {reason}; try a smaller --eta (this run's was {})", short(*eta))]
     Diverged {
         /// Epoch number, from 1.
         epoch: usize,
+        /// What was found.
+        reason: Divergence,
+        /// The learning rate of that epoch.
+        eta: f32,
     },
     /// The epoch callback failed (e.g. writing metrics).
     #[error("after epoch {epoch}")]
@@ -328,12 +361,23 @@ pub enum TrainError {
     },
 }
 
+/// `v` as `Display` writes it, or in exponent form (`1e30`) when that is shorter.
+fn short(v: f32) -> String {
+    let plain = v.to_string();
+    let exp = format!("{v:e}");
+    if exp.len() < plain.len() {
+        exp
+    } else {
+        plain
+    }
+}
+
 /// Number of images in `data` that `net` classifies correctly.
 pub fn evaluate<const H: usize>(net: &DigitNet<H>, data: &Dataset) -> usize {
     data.images
         .iter()
         .zip(&data.labels)
-        .filter(|(x, y)| net.predict(*x) == usize::from(**y))
+        .filter(|(x, y)| net.predict(*x) == Some(usize::from(**y)))
         .count()
 }
 
@@ -460,6 +504,7 @@ fn sgd_padded<const H: usize, const W: usize, R: RngCore>(
     let mut order: Vec<usize> = (0..config.train_images).collect();
     let mut offsets: Vec<(i32, i32)> = Vec::new();
     let mut reports = Vec::with_capacity(config.epochs.min(1 << 16));
+    let mut watch = Watch::new(TestSetShape::of(data.test));
     for epoch in 1..=config.epochs {
         let start = Instant::now();
         let step = config.step(epoch);
@@ -533,25 +578,40 @@ fn sgd_padded<const H: usize, const W: usize, R: RngCore>(
                 trainer = Trainer::new(net, next, simd);
             }
         }
-        if !net.is_finite() {
-            return Err(TrainError::Diverged { epoch });
-        }
         let hidden = trainer.hidden();
         let head = digitnet_core::head::Head::<H, W, CLASSES>::of(&*net);
-        let correct = |set: &SparseSet, labels: &[u8]| {
-            fast::count_correct(&hidden, &head, set, labels, threads, simd)
+        let tally = |set: &SparseSet, labels: &[u8]| {
+            fast::tally(&hidden, &head, set, labels, threads, simd)
         };
+        let on_test = tally(&test, &data.test.labels);
+        let on_validation = validation
+            .as_ref()
+            .map(|(set, v)| (tally(set, &v.labels), v.len()));
+        let stopped = watch
+            .check(
+                net.is_finite(),
+                &on_test,
+                on_validation.as_ref().map(|(t, _)| t),
+            )
+            .err();
         let report = EpochReport {
             epoch,
-            correct: correct(&test, &data.test.labels),
+            correct: on_test.correct,
             total: data.test.len(),
-            validation: validation
-                .as_ref()
-                .map(|(set, v)| (correct(set, &v.labels), v.len())),
+            validation: on_validation.map(|(t, n)| (t.correct, n)),
             train_seconds,
             threads: used,
+            stopped,
         };
+        // The metrics and the plot show the epoch that stopped the run too.
         on_epoch(&report).map_err(|source| TrainError::Callback { epoch, source })?;
+        if let Some(reason) = stopped {
+            return Err(TrainError::Diverged {
+                epoch,
+                reason,
+                eta: step.eta,
+            });
+        }
         reports.push(report);
     }
     Ok(reports)
@@ -725,6 +785,43 @@ mod tests {
         ];
         for (config, want) in more {
             assert_eq!(config.validate(), Err(want));
+        }
+        for (config, want) in [
+            (
+                TrainConfig {
+                    epochs: usize::MAX,
+                    ..ok.clone()
+                },
+                ConfigError::TooManyEpochs(usize::MAX),
+            ),
+            (
+                TrainConfig {
+                    epochs: MAX_EPOCHS + 1,
+                    ..ok.clone()
+                },
+                ConfigError::TooManyEpochs(MAX_EPOCHS + 1),
+            ),
+            (
+                TrainConfig {
+                    threads: MAX_THREADS + 1,
+                    ..ok.clone()
+                },
+                ConfigError::TooManyThreads(MAX_THREADS + 1),
+            ),
+        ] {
+            assert_eq!(config.validate(), Err(want));
+        }
+        for fine in [
+            TrainConfig {
+                epochs: MAX_EPOCHS,
+                ..ok.clone()
+            },
+            TrainConfig {
+                threads: MAX_THREADS,
+                ..ok.clone()
+            },
+        ] {
+            assert_eq!(fine.validate(), Ok(()));
         }
         let full_batch = TrainConfig {
             batch_size: 50_000,
@@ -941,7 +1038,17 @@ mod tests {
             validation: None,
         };
         let r = sgd(&mut net, &mut seeded(2), splits, &config, &mut |_| Ok(()));
-        assert!(matches!(r, Err(TrainError::Diverged { epoch: 1 })), "{r:?}");
+        assert!(
+            matches!(
+                r,
+                Err(TrainError::Diverged {
+                    epoch: 1,
+                    reason: Divergence::Weights,
+                    ..
+                })
+            ),
+            "{r:?}"
+        );
     }
 
     #[test]
@@ -953,6 +1060,7 @@ mod tests {
             validation: None,
             train_seconds: 0.5,
             threads: 2,
+            stopped: None,
         };
         let v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
         assert_eq!(v["epoch"], 3);
@@ -967,5 +1075,9 @@ mod tests {
         assert_eq!(v["validation_correct"], 9600);
         assert_eq!(v["validation_total"], 10000);
         assert_eq!(v["validation_accuracy"], 0.96);
+        assert!(v.get("stopped").is_none(), "{v}");
+        r.stopped = Some(Divergence::Blind);
+        let v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+        assert_eq!(v["stopped"], "same outputs for every image");
     }
 }

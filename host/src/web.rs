@@ -324,8 +324,8 @@ pub fn run(args: &WebArgs) -> Result<(), WebError> {
         path: path.clone(),
         source,
     })?;
-    println!("model: {} ({})", source.label(), loaded.net.describe());
-    println!(
+    crate::say!("model: {} ({})", source.label(), loaded.net.describe());
+    crate::say!(
         "page: {} ({}: WebAssembly module {}, model {}, {} test digits with the expected outputs {}; base64 inside)",
         path.display(),
         kb(page.html.len()),
@@ -334,7 +334,7 @@ pub fn run(args: &WebArgs) -> Result<(), WebError> {
         page.digits,
         kb(page.digit_bytes)
     );
-    println!("open it in a browser: {}", file_url(&path));
+    crate::say!("open it in a browser: {}", file_url(&path));
     Ok(())
 }
 

@@ -66,7 +66,7 @@ fn draws_mistakes_weights_and_confusion() {
         .iter()
         .zip(&test.labels)
         .filter_map(|(x, &y)| {
-            let p = net.predict(x);
+            let p = net.predict(x).expect("a finite answer");
             (p != usize::from(y)).then(|| format!("{y} → {p}"))
         })
         .take(8)

@@ -49,6 +49,9 @@ pub const BAD_ACTIVATION: i32 = -5;
 pub const BAD_COST: i32 = -6;
 /// Status: a parameter is NaN or infinite.
 pub const NOT_FINITE: i32 = -7;
+/// Status: an output is NaN (the sums of a model with huge weights
+/// overflowed): the network has no answer.
+pub const NO_ANSWER: i32 = -8;
 
 /// Everything the module keeps between calls; all zeros at start, so it
 /// takes no room in the module file.
@@ -178,8 +181,8 @@ fn answer(s: &mut State, result: Result<[f32; OUTPUTS], ClassifyError>) -> i32 {
     match result {
         Ok(outputs) => {
             s.outputs = outputs;
-            // A digit, 0 to 9.
-            argmax(&outputs) as i32
+            // A digit, 0 to 9, or none for a NaN output.
+            argmax(&outputs).map_or(NO_ANSWER, |d| d as i32)
         }
         Err(e) => {
             s.outputs = [0.0; OUTPUTS];
