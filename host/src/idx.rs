@@ -465,7 +465,7 @@ fn open(path: &Path) -> Result<(io::BufReader<std::fs::File>, Option<u64>), IdxE
     if meta.is_dir() {
         return Err(io_err(io::Error::other("is a directory")));
     }
-    let len = meta.is_file().then(|| meta.len());
+    let len = meta.is_file().then_some(meta.len());
     Ok((io::BufReader::with_capacity(1 << 16, file), len))
 }
 
@@ -489,7 +489,7 @@ struct Content<'p, R: Read> {
 /// read to tell them apart and are given back first.
 enum ContentReader<R: Read> {
     Raw(io::Chain<io::Cursor<Vec<u8>>, R>),
-    Gzip(MultiGzDecoder<io::Chain<io::Cursor<Vec<u8>>, R>>),
+    Gzip(Box<MultiGzDecoder<io::Chain<io::Cursor<Vec<u8>>, R>>>),
 }
 
 impl<'p, R: Read> Content<'p, R> {
@@ -505,7 +505,7 @@ impl<'p, R: Read> Content<'p, R> {
         let gzip = first == GZIP_MAGIC;
         let stream = io::Cursor::new(first).chain(input);
         let reader = if gzip {
-            ContentReader::Gzip(MultiGzDecoder::new(stream))
+            ContentReader::Gzip(Box::new(MultiGzDecoder::new(stream)))
         } else {
             ContentReader::Raw(stream)
         };
@@ -601,7 +601,7 @@ impl<'p, R: Read> Content<'p, R> {
         &mut self,
         count: usize,
     ) -> Result<Vec<[u8; N]>, IdxError> {
-        const CHUNK_BYTES: usize = 4 << 20;
+        const CHUNK_BYTES: usize = 1 << 20;
         let chunk = (CHUNK_BYTES / N).max(1);
         let vouched = match (&self.reader, self.input_len) {
             (ContentReader::Raw(_), Some(_)) => count,
