@@ -3,7 +3,7 @@
 use crate::error::Error;
 use crate::input::Input;
 use crate::random::{uniform_closed_open, Normal};
-use rand_core::RngCore;
+use rand_core::Rng;
 
 /// A layer of `OUT` neurons, each reading all `IN` activations of the layer before.
 ///
@@ -38,7 +38,7 @@ impl<const IN: usize, const OUT: usize> Layer<IN, OUT> {
     }
 
     /// Fills the weights row by row with N(0, 1) samples.
-    pub fn fill_weights_normal<R: RngCore + ?Sized>(&mut self, normal: &mut Normal, rng: &mut R) {
+    pub fn fill_weights_normal<R: Rng + ?Sized>(&mut self, normal: &mut Normal, rng: &mut R) {
         for row in self.weights.iter_mut() {
             row.iter_mut().for_each(|w| *w = normal.sample(rng));
         }
@@ -47,7 +47,7 @@ impl<const IN: usize, const OUT: usize> Layer<IN, OUT> {
     /// Fills the weights row by row with N(0, 1/IN) samples: an N(0, 1) sample
     /// divided by `√IN` in `f64`, then rounded to `f32` (as `network2.py`'s
     /// `randn(y, x) / sqrt(x)`).
-    pub fn fill_weights_scaled<R: RngCore + ?Sized>(&mut self, normal: &mut Normal, rng: &mut R) {
+    pub fn fill_weights_scaled<R: Rng + ?Sized>(&mut self, normal: &mut Normal, rng: &mut R) {
         let sqrt_n = libm::sqrt(IN as f64);
         for row in self.weights.iter_mut() {
             row.iter_mut()
@@ -57,7 +57,7 @@ impl<const IN: usize, const OUT: usize> Layer<IN, OUT> {
 
     /// Fills the weights row by row with U(−0.5, 0.5) samples: a uniform
     /// `u` in `[0, 1)` with 53 random bits, then `u − 0.5` rounded to `f32`.
-    pub fn fill_weights_uniform<R: RngCore + ?Sized>(&mut self, rng: &mut R) {
+    pub fn fill_weights_uniform<R: Rng + ?Sized>(&mut self, rng: &mut R) {
         for row in self.weights.iter_mut() {
             row.iter_mut()
                 .for_each(|w| *w = (uniform_closed_open(rng) - 0.5) as f32);
@@ -65,7 +65,7 @@ impl<const IN: usize, const OUT: usize> Layer<IN, OUT> {
     }
 
     /// Fills the biases with N(0, 1) samples.
-    pub fn fill_biases_normal<R: RngCore + ?Sized>(&mut self, normal: &mut Normal, rng: &mut R) {
+    pub fn fill_biases_normal<R: Rng + ?Sized>(&mut self, normal: &mut Normal, rng: &mut R) {
         self.biases.iter_mut().for_each(|b| *b = normal.sample(rng));
     }
 

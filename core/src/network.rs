@@ -9,7 +9,7 @@ use crate::input::{Input, Target};
 use crate::layer::Layer;
 use crate::random::{seeded, Normal};
 use crate::step::Step;
-use rand_core::RngCore;
+use rand_core::Rng;
 
 /// A network of `I` inputs, `H` hidden neurons and `O` output neurons.
 ///
@@ -70,12 +70,12 @@ impl<const I: usize, const H: usize, const O: usize> Network<I, H, O> {
     ///
     /// Order: hidden biases, output biases, hidden weights, output weights
     /// (each row-major), the order of `network.py`'s `np.random.randn` calls.
-    pub fn init<R: RngCore + ?Sized>(&mut self, rng: &mut R) {
+    pub fn init<R: Rng + ?Sized>(&mut self, rng: &mut R) {
         self.init_with(Init::Normal, rng);
     }
 
     /// Draws the weights and biases by `scheme` (see [`Init`] for the order).
-    pub fn init_with<R: RngCore + ?Sized>(&mut self, scheme: Init, rng: &mut R) {
+    pub fn init_with<R: Rng + ?Sized>(&mut self, scheme: Init, rng: &mut R) {
         let mut normal = Normal::new();
         match scheme {
             Init::Normal | Init::Scaled => {
@@ -104,7 +104,7 @@ impl<const I: usize, const H: usize, const O: usize> Network<I, H, O> {
     }
 
     /// A network initialised by [`Network::init`] from `rng`.
-    pub fn from_rng<R: RngCore + ?Sized>(rng: &mut R) -> Self {
+    pub fn from_rng<R: Rng + ?Sized>(rng: &mut R) -> Self {
         let mut net = Self::zeroed();
         net.init(rng);
         net

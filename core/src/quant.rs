@@ -934,7 +934,7 @@ mod tests {
     use super::*;
     use crate::random::seeded;
     use crate::Init;
-    use rand_core::RngCore;
+    use rand_core::Rng;
 
     extern crate std;
     use std::boxed::Box;
@@ -1137,7 +1137,7 @@ mod tests {
     }
 
     /// Random images: about half the pixels inked (any value `1..=255`).
-    fn random_image<const I: usize>(rng: &mut impl RngCore) -> [u8; I] {
+    fn random_image<const I: usize>(rng: &mut impl Rng) -> [u8; I] {
         core::array::from_fn(|_| {
             let v = rng.next_u32();
             if v & 1 == 0 {

@@ -3,7 +3,7 @@
 //! Everything is computed here from the generator's raw `u64` outputs with
 //! `libm`, so the values never change with a crate release or a machine.
 
-use rand_core::{RngCore, SeedableRng};
+use rand_core::{Rng, SeedableRng};
 use rand_xorshift::XorShiftRng;
 
 /// The generator behind every seeded run: `XorShiftRng` from a `u64` seed.
@@ -12,13 +12,13 @@ pub fn seeded(seed: u64) -> XorShiftRng {
 }
 
 /// A uniform sample in `(0, 1]` with 53 random bits (never 0, so `ln u` is finite).
-pub fn uniform_open_closed<R: RngCore + ?Sized>(rng: &mut R) -> f64 {
+pub fn uniform_open_closed<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     const SCALE: f64 = 1.0 / (1u64 << 53) as f64;
     ((rng.next_u64() >> 11) as f64 + 1.0) * SCALE
 }
 
 /// A uniform sample in `[0, 1)` with 53 random bits.
-pub fn uniform_closed_open<R: RngCore + ?Sized>(rng: &mut R) -> f64 {
+pub fn uniform_closed_open<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     const SCALE: f64 = 1.0 / (1u64 << 53) as f64;
     (rng.next_u64() >> 11) as f64 * SCALE
 }
@@ -39,12 +39,12 @@ impl Normal {
     }
 
     /// The next N(0, 1) sample, rounded to `f32`.
-    pub fn sample<R: RngCore + ?Sized>(&mut self, rng: &mut R) -> f32 {
+    pub fn sample<R: Rng + ?Sized>(&mut self, rng: &mut R) -> f32 {
         self.sample_f64(rng) as f32
     }
 
     /// The next N(0, 1) sample in full `f64` precision.
-    pub fn sample_f64<R: RngCore + ?Sized>(&mut self, rng: &mut R) -> f64 {
+    pub fn sample_f64<R: Rng + ?Sized>(&mut self, rng: &mut R) -> f64 {
         if let Some(z) = self.spare.take() {
             return z;
         }
@@ -60,7 +60,7 @@ impl Normal {
 /// A uniform integer in `0..n` without modulo bias (Lemire's multiply-and-reject).
 ///
 /// `n = 0` has no valid answer; it returns 0 rather than panic.
-pub fn below<R: RngCore + ?Sized>(rng: &mut R, n: u64) -> u64 {
+pub fn below<R: Rng + ?Sized>(rng: &mut R, n: u64) -> u64 {
     if n == 0 {
         return 0;
     }
@@ -75,7 +75,7 @@ pub fn below<R: RngCore + ?Sized>(rng: &mut R, n: u64) -> u64 {
 }
 
 /// Shuffles `items` in place, every order equally likely (Fisher–Yates).
-pub fn shuffle<T, R: RngCore + ?Sized>(rng: &mut R, items: &mut [T]) {
+pub fn shuffle<T, R: Rng + ?Sized>(rng: &mut R, items: &mut [T]) {
     for i in (1..items.len()).rev() {
         let j = below(rng, i as u64 + 1) as usize;
         items.swap(i, j.min(i));
@@ -152,20 +152,18 @@ mod tests {
     /// Returns the given outputs in turn (then zeros), to reach chosen branches.
     struct Scripted<'a>(&'a [u64]);
 
-    impl RngCore for Scripted<'_> {
-        fn next_u32(&mut self) -> u32 {
-            self.next_u64() as u32
+    impl rand_core::TryRng for Scripted<'_> {
+        type Error = rand_core::Infallible;
+        fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+            self.try_next_u64().map(|x| x as u32)
         }
-        fn next_u64(&mut self) -> u64 {
+        fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
             let (first, rest) = self.0.split_first().unwrap_or((&0, &[]));
             self.0 = rest;
-            *first
+            Ok(*first)
         }
-        fn fill_bytes(&mut self, dest: &mut [u8]) {
+        fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), Self::Error> {
             dest.fill(0);
-        }
-        fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
-            self.fill_bytes(dest);
             Ok(())
         }
     }

@@ -6,7 +6,7 @@
 //!
 //! `cargo bench -p digitnet`
 
-use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, Criterion};
 use digitnet::cpu::{self, Simd, Task};
 use digitnet::fast::{EpochPlan, Hidden, Source, Trainer, LANE_ROWS};
 use digitnet::idx::{self, Dataset, MnistFiles};
@@ -16,6 +16,7 @@ use digitnet_core::head::{ExampleGrad, Head};
 use digitnet_core::input::{one_hot, LANES, PIXEL_MAX};
 use digitnet_core::pixel_major::{accumulate, from_layer, weighted_sums, Row};
 use digitnet_core::{Gradient, Step};
+use std::hint::black_box;
 use std::path::PathBuf;
 
 /// Width of the hidden weights' rows on the fast path for 30 neurons.

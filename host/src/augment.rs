@@ -6,7 +6,7 @@
 //! training only; evaluation always sees the images as they are.
 
 use crate::idx::{Image, COLS, ROWS};
-use rand_core::RngCore;
+use rand_core::Rng;
 
 /// The largest translation `--shift` accepts, in pixels.
 pub const MAX_SHIFT: u8 = 4;
@@ -36,7 +36,7 @@ fn offset(i: usize, d: i32, n: usize) -> Option<usize> {
 
 /// A translation drawn uniformly from `{−s, …, s}²`: `dx`, then `dy`, each
 /// one bounded integer from `rng`.
-pub fn draw_offset<R: RngCore + ?Sized>(rng: &mut R, s: u8) -> (i32, i32) {
+pub fn draw_offset<R: Rng + ?Sized>(rng: &mut R, s: u8) -> (i32, i32) {
     let span = 2 * u64::from(s) + 1;
     let mut draw = || {
         let v = digitnet_core::random::below(rng, span);

@@ -8,16 +8,24 @@
 //! and 6,000 test digits. Taking every seventh row rather than the last
 //! seventh keeps both parts alike even when the file is sorted by label; the
 //! fraction, one in seven, is MNIST's own (10,000 test digits of 70,000).
+//!
+//! Memory is bounded whatever the file holds: a line longer than
+//! [`MAX_LINE_BYTES`] or more than [`MAX_EXAMPLES`] rows are refused as they
+//! are met, and fields are never quoted (a `"` is just a character, so no
+//! quoted field can run on over many lines).
 
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::idx::{Dataset, Image, PIXELS};
+use crate::idx::{Dataset, Image, MAX_EXAMPLES, PIXELS};
 
 /// Columns per row: the label, then the pixels.
 pub const COLUMNS: usize = 1 + PIXELS;
 /// Every `TEST_EVERY`-th data row is a test digit when a file is split.
 pub const TEST_EVERY: usize = 7;
+/// Longest line read, in bytes (64 KiB; the header is 7.8 KB and a row at
+/// most 3.1 KB, so there is room for spaces around every value).
+pub const MAX_LINE_BYTES: usize = 64 << 10;
 
 /// What is wrong with a CSV file; every variant names the file, and the line where there is one.
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +96,26 @@ pub enum CsvError {
         /// The value as written.
         value: String,
     },
+    /// A line is longer than [`MAX_LINE_BYTES`].
+    #[error(
+        "{}: line {line}: longer than {MAX_LINE_BYTES} bytes (is this a CSV file of digits?)",
+        .path.display()
+    )]
+    LineTooLong {
+        /// The file.
+        path: PathBuf,
+        /// Line number, from 1.
+        line: u64,
+    },
+    /// More data rows than [`MAX_EXAMPLES`].
+    #[error(
+        "{}: more than {MAX_EXAMPLES} rows of data, the most digitnet reads from one file",
+        .path.display()
+    )]
+    TooManyRows {
+        /// The file.
+        path: PathBuf,
+    },
     /// A header and no data rows.
     #[error("{}: no rows of data below the header", .path.display())]
     NoRows {
@@ -135,13 +163,35 @@ pub fn read(path: &Path) -> Result<Dataset, CsvError> {
 
 /// Parses CSV text (header, then rows); `path` is only used in errors.
 pub fn parse<R: io::Read>(reader: R, path: &Path) -> Result<Dataset, CsvError> {
+    parse_limited(reader, path, MAX_EXAMPLES)
+}
+
+/// [`parse`], refusing more than `max_rows` data rows.
+fn parse_limited<R: io::Read>(
+    reader: R,
+    path: &Path,
+    max_rows: usize,
+) -> Result<Dataset, CsvError> {
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(reader);
-    let read_err = |source| CsvError::Read {
-        path: path.to_path_buf(),
-        source,
+        .quoting(false)
+        .from_reader(LineLimit::new(reader));
+    let read_err = |source: csv::Error| match source.kind() {
+        csv::ErrorKind::Io(e) => match e.get_ref().and_then(|e| e.downcast_ref::<LongLine>()) {
+            Some(&LongLine { line }) => CsvError::LineTooLong {
+                path: path.to_path_buf(),
+                line,
+            },
+            None => CsvError::Read {
+                path: path.to_path_buf(),
+                source,
+            },
+        },
+        _ => CsvError::Read {
+            path: path.to_path_buf(),
+            source,
+        },
     };
     let mut record = csv::ByteRecord::new();
     let header_ok = csv.read_byte_record(&mut record).map_err(read_err)?;
@@ -170,6 +220,11 @@ pub fn parse<R: io::Read>(reader: R, path: &Path) -> Result<Dataset, CsvError> {
     let mut labels = Vec::new();
     while csv.read_byte_record(&mut record).map_err(read_err)? {
         let line = record.position().map_or(0, csv::Position::line);
+        if images.len() >= max_rows {
+            return Err(CsvError::TooManyRows {
+                path: path.to_path_buf(),
+            });
+        }
         if record.len() != COLUMNS {
             return Err(CsvError::Columns {
                 path: path.to_path_buf(),
@@ -207,6 +262,67 @@ pub fn parse<R: io::Read>(reader: R, path: &Path) -> Result<Dataset, CsvError> {
         });
     }
     Ok(Dataset { images, labels })
+}
+
+/// The error a [`LineLimit`] reader returns for an overlong line.
+#[derive(Debug)]
+struct LongLine {
+    /// Line number, from 1.
+    line: u64,
+}
+
+impl std::fmt::Display for LongLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line {} is longer than {MAX_LINE_BYTES} bytes",
+            self.line
+        )
+    }
+}
+
+impl std::error::Error for LongLine {}
+
+/// A reader that fails (with a [`LongLine`] error) once a line runs past
+/// [`MAX_LINE_BYTES`], so the CSV reader never buffers an unbounded record.
+struct LineLimit<R> {
+    inner: R,
+    /// Bytes since the last line feed.
+    run: usize,
+    /// The current line's number, from 1.
+    line: u64,
+}
+
+impl<R> LineLimit<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            run: 0,
+            line: 1,
+        }
+    }
+}
+
+impl<R: io::Read> io::Read for LineLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &byte in buf.get(..n).unwrap_or_default() {
+            if byte == b'\n' {
+                self.run = 0;
+                self.line += 1;
+            } else {
+                self.run += 1;
+                if self.run > MAX_LINE_BYTES {
+                    let line = self.line;
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        LongLine { line },
+                    ));
+                }
+            }
+        }
+        Ok(n)
+    }
 }
 
 /// A whole number 0–255 written in decimal, spaces around allowed.
@@ -271,6 +387,7 @@ pub fn encode(data: &Dataset) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Read;
 
     /// `n` digits: image `i` has pixel `p` = `(i * 13 + p) % 256`, label `i % 10`.
     fn digits(n: usize) -> Dataset {
@@ -407,6 +524,59 @@ mod tests {
         ] {
             assert_eq!(parse_u8(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn an_endless_line_is_refused_at_the_limit() {
+        // 1 GB with no line feed would be one record; the reader stops after 64 KiB.
+        let endless = io::repeat(b'7').take(1 << 30);
+        let err = parse(endless, Path::new("one-line.csv")).unwrap_err();
+        assert!(
+            matches!(err, CsvError::LineTooLong { line: 1, .. }),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "one-line.csv: line 1: longer than 65536 bytes (is this a CSV file of digits?)"
+        );
+        // After a good header and row, on line 3.
+        let mut text = encode(&digits(1)).into_bytes();
+        text.extend(std::iter::repeat_n(b' ', MAX_LINE_BYTES + 1));
+        let err = parse(&text[..], Path::new("d.csv")).unwrap_err();
+        assert!(
+            matches!(err, CsvError::LineTooLong { line: 3, .. }),
+            "{err:?}"
+        );
+        // A line of exactly the limit is read (and refused for its content).
+        let mut text = encode(&digits(1)).into_bytes();
+        text.extend(std::iter::repeat_n(b' ', MAX_LINE_BYTES));
+        let err = parse(&text[..], Path::new("d.csv")).unwrap_err();
+        assert!(matches!(err, CsvError::Columns { line: 3, .. }), "{err:?}");
+    }
+
+    #[test]
+    fn a_quote_is_an_ordinary_character() {
+        // An open quote would otherwise swallow every line after it into one field.
+        let text = edited(3, 2, |l| format!("\"{l}"));
+        let err = parse_str(&text).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("line 2: label \"\\\"0\" is not a digit"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn more_rows_than_the_limit_are_refused() {
+        let text = encode(&digits(4));
+        let path = Path::new("many.csv");
+        assert_eq!(parse_limited(text.as_bytes(), path, 4).unwrap().len(), 4);
+        let err = parse_limited(text.as_bytes(), path, 3).unwrap_err();
+        assert!(matches!(err, CsvError::TooManyRows { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "many.csv: more than 1048576 rows of data, the most digitnet reads from one file"
+        );
     }
 
     #[test]

@@ -4,8 +4,15 @@
 //! dimension) followed by the raw bytes. Images use magic 2051 with dimensions
 //! count × rows × cols; labels use magic 2049 with one dimension, the count.
 //! Gzip is detected by its magic bytes (`1f 8b`), not by the file name.
+//!
+//! Reading is bounded by the header, not by the input: the header is read
+//! first (from the decompressed stream for gzip), a count above
+//! [`MAX_EXAMPLES`] is refused, a raw file whose size disagrees with its
+//! header is refused before its body is read, and a gzip stream is
+//! decompressed only as far as the header describes — a few more bytes are
+//! counted (never stored) to report trailing data, so a gzip bomb costs no
+//! more memory than an honest file of the size its header claims.
 
-use std::borrow::Cow;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
@@ -30,6 +37,16 @@ const LABELS_MAGIC: u32 = 2049;
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 /// Largest label (the digits 0–9).
 const MAX_LABEL: u8 = 9;
+/// Most examples read from one IDX or CSV file: 2^20 = 1,048,576 (822 MB of
+/// 28×28 images). MNIST has 70,000 and EMNIST's largest split 697,932; a
+/// header claiming more is refused before anything is allocated for it.
+pub const MAX_EXAMPLES: usize = 1 << 20;
+/// Trailing bytes past the header's size that are counted for the error
+/// message (64 MiB); past that the count reads "or more".
+const MAX_TRAILING_COUNTED: u64 = 64 << 20;
+/// Deflate's best compression ratio is about 1032:1, so `n` gzip bytes
+/// decompress to at most `n × GZIP_MAX_RATIO`: a bound for the first allocation.
+const GZIP_MAX_RATIO: u64 = 1032;
 
 /// Known SHA-256 of the decompressed canonical MNIST files, by base file name without `.gz`.
 pub const MNIST_SHA256: [(&str, &str); 4] = [
@@ -115,16 +132,30 @@ pub enum IdxError {
     },
     /// The (decompressed) content is longer than the header's dimensions say.
     #[error(
-        "{}: trailing bytes: the header describes {expected} bytes, found {found}",
-        .path.display()
+        "{}: trailing bytes: the header describes {expected} bytes, found {found}{}",
+        .path.display(),
+        if *.at_least { " or more" } else { "" }
     )]
     TrailingBytes {
         /// The file.
         path: PathBuf,
         /// Bytes the header describes.
         expected: usize,
-        /// Bytes present.
+        /// Bytes present (or counted, when `at_least`).
         found: usize,
+        /// Counting stopped at [`MAX_TRAILING_COUNTED`] extra bytes: there are `found` or more.
+        at_least: bool,
+    },
+    /// The header claims more examples than [`MAX_EXAMPLES`].
+    #[error(
+        "{}: the header claims {count} examples, more than the {MAX_EXAMPLES} digitnet reads from one file",
+        .path.display()
+    )]
+    TooMany {
+        /// The file.
+        path: PathBuf,
+        /// The count in the header.
+        count: u32,
     },
     /// The images are not 28×28.
     #[error(
@@ -284,12 +315,14 @@ impl MnistFiles {
 
 /// Reads an images file (raw or gzip).
 pub fn read_images(path: &Path) -> Result<Vec<Image>, IdxError> {
-    parse_images(&read_file(path)?, path)
+    let (file, len) = open(path)?;
+    images_from(file, len, path)
 }
 
 /// Reads a labels file (raw or gzip).
 pub fn read_labels(path: &Path) -> Result<Vec<u8>, IdxError> {
-    parse_labels(&read_file(path)?, path)
+    let (file, len) = open(path)?;
+    labels_from(file, len, path)
 }
 
 /// Reads both files and checks the counts agree.
@@ -312,8 +345,18 @@ pub fn read_dataset(images: &Path, labels: &Path) -> Result<Dataset, IdxError> {
 
 /// Parses already-read images bytes (raw or gzip); `path` is only used in errors.
 pub fn parse_images(bytes: &[u8], path: &Path) -> Result<Vec<Image>, IdxError> {
-    let content = decompress(bytes, path)?;
-    let [count, rows, cols] = header::<3>(&content, IMAGES_MAGIC, path)?;
+    images_from(bytes, Some(len_u64(bytes.len())), path)
+}
+
+/// Parses already-read labels bytes (raw or gzip); `path` is only used in errors.
+pub fn parse_labels(bytes: &[u8], path: &Path) -> Result<Vec<u8>, IdxError> {
+    labels_from(bytes, Some(len_u64(bytes.len())), path)
+}
+
+/// Images from `input`, `len` bytes long if known (raw or gzip).
+fn images_from<R: Read>(input: R, len: Option<u64>, path: &Path) -> Result<Vec<Image>, IdxError> {
+    let mut content = Content::new(input, len, path)?;
+    let [count, rows, cols] = content.header::<3>(IMAGES_MAGIC)?;
     if usize::try_from(rows).ok() != Some(ROWS) || usize::try_from(cols).ok() != Some(COLS) {
         return Err(IdxError::ImageSize {
             path: path.to_path_buf(),
@@ -321,25 +364,27 @@ pub fn parse_images(bytes: &[u8], path: &Path) -> Result<Vec<Image>, IdxError> {
             cols,
         });
     }
-    let body = body::<3>(&content, count, PIXELS, path)?;
-    // `body` is exactly `count * PIXELS` bytes, so there is no remainder.
-    let (images, _) = body.as_chunks::<PIXELS>();
-    Ok(images.to_vec())
+    let count = content.check_size::<3>(count, PIXELS)?;
+    let images = content.body::<3, PIXELS>(count)?;
+    content.finish::<3>(count, PIXELS)?;
+    Ok(images)
 }
 
-/// Parses already-read labels bytes (raw or gzip); `path` is only used in errors.
-pub fn parse_labels(bytes: &[u8], path: &Path) -> Result<Vec<u8>, IdxError> {
-    let content = decompress(bytes, path)?;
-    let [count] = header::<1>(&content, LABELS_MAGIC, path)?;
-    let body = body::<1>(&content, count, 1, path)?;
-    if let Some((index, &label)) = body.iter().enumerate().find(|(_, &l)| l > MAX_LABEL) {
+/// Labels from `input`, `len` bytes long if known (raw or gzip).
+fn labels_from<R: Read>(input: R, len: Option<u64>, path: &Path) -> Result<Vec<u8>, IdxError> {
+    let mut content = Content::new(input, len, path)?;
+    let [count] = content.header::<1>(LABELS_MAGIC)?;
+    let count = content.check_size::<1>(count, 1)?;
+    let labels = content.body::<1, 1>(count)?.as_flattened().to_vec();
+    content.finish::<1>(count, 1)?;
+    if let Some((index, &label)) = labels.iter().enumerate().find(|(_, &l)| l > MAX_LABEL) {
         return Err(IdxError::LabelRange {
             path: path.to_path_buf(),
             index,
             label,
         });
     }
-    Ok(body.to_vec())
+    Ok(labels)
 }
 
 /// Raw IDX bytes of an images file.
@@ -362,11 +407,20 @@ pub fn encode_labels(labels: &[u8]) -> Vec<u8> {
     out
 }
 
-/// SHA-256 of the decompressed content, lowercase hex.
+/// SHA-256 of the decompressed content, lowercase hex (streamed: the
+/// content is never held in memory whole).
 pub fn content_sha256(path: &Path) -> Result<String, IdxError> {
-    let bytes = read_file(path)?;
-    let content = decompress(&bytes, path)?;
-    Ok(hex(&Sha256::digest(&content)))
+    let (file, len) = open(path)?;
+    let mut content = Content::new(file, len, path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = [0u8; 1 << 16];
+    loop {
+        let got = content.fill(&mut buf)?;
+        hasher.update(buf.get(..got).unwrap_or_default());
+        if got < buf.len() {
+            return Ok(hex(&hasher.finalize()));
+        }
+    }
 }
 
 /// Checks that each of the four files has its known SHA-256; the error names the file.
@@ -391,9 +445,10 @@ pub fn verify_mnist(files: &MnistFiles) -> Result<(), IdxError> {
     Ok(())
 }
 
-/// Reads a whole file, telling a missing file from other failures.
-fn read_file(path: &Path) -> Result<Vec<u8>, IdxError> {
-    std::fs::read(path).map_err(|source| {
+/// Opens a file for reading and finds its size (if it is a regular file),
+/// telling a missing file from other failures.
+fn open(path: &Path) -> Result<(io::BufReader<std::fs::File>, Option<u64>), IdxError> {
+    let io_err = |source: io::Error| {
         if source.kind() == io::ErrorKind::NotFound {
             IdxError::Missing {
                 path: path.to_path_buf(),
@@ -404,30 +459,14 @@ fn read_file(path: &Path) -> Result<Vec<u8>, IdxError> {
                 source,
             }
         }
-    })
-}
-
-/// The content of `bytes`: gunzipped (all members) if it starts with the gzip magic, else as is.
-fn decompress<'a>(bytes: &'a [u8], path: &Path) -> Result<Cow<'a, [u8]>, IdxError> {
-    if !bytes.starts_with(&GZIP_MAGIC) {
-        return Ok(Cow::Borrowed(bytes));
+    };
+    let file = std::fs::File::open(path).map_err(io_err)?;
+    let meta = file.metadata().map_err(io_err)?;
+    if meta.is_dir() {
+        return Err(io_err(io::Error::other("is a directory")));
     }
-    // The gzip trailer's size (mod 2^32) is only a hint: cap it by deflate's
-    // best ratio (~1032:1) so a forged trailer cannot force a huge allocation.
-    let hint = bytes
-        .last_chunk::<4>()
-        .map_or(0, |&t| u32::from_le_bytes(t))
-        .try_into()
-        .unwrap_or(0usize)
-        .min(bytes.len().saturating_mul(1032));
-    let mut out = Vec::with_capacity(hint);
-    MultiGzDecoder::new(bytes)
-        .read_to_end(&mut out)
-        .map_err(|source| IdxError::Gzip {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    Ok(Cow::Owned(out))
+    let len = meta.is_file().then_some(meta.len());
+    Ok((io::BufReader::with_capacity(1 << 16, file), len))
 }
 
 /// Header length of an IDX file with `dims` dimensions.
@@ -435,62 +474,212 @@ const fn header_len(dims: usize) -> usize {
     4 + 4 * dims
 }
 
-/// Checks the magic number and returns the `D` dimensions of the header.
-fn header<const D: usize>(content: &[u8], magic: u32, path: &Path) -> Result<[u32; D], IdxError> {
-    let truncated = || IdxError::Truncated {
-        path: path.to_path_buf(),
-        expected: header_len(D),
-        found: content.len(),
-    };
-    let (&magic_bytes, rest) = content.split_first_chunk::<4>().ok_or_else(truncated)?;
-    let found = u32::from_be_bytes(magic_bytes);
-    if found != magic {
-        return Err(IdxError::BadMagic {
-            path: path.to_path_buf(),
-            expected: magic,
-            found,
-        });
-    }
-    let mut dims = [0u32; D];
-    let mut rest = rest;
-    for dim in &mut dims {
-        let (&word, tail) = rest.split_first_chunk::<4>().ok_or_else(truncated)?;
-        *dim = u32::from_be_bytes(word);
-        rest = tail;
-    }
-    Ok(dims)
+/// The content of an IDX input, gunzipped on the fly (all members) if it
+/// starts with the gzip magic, and what is known of its size.
+struct Content<'p, R: Read> {
+    /// The (decompressed) bytes.
+    reader: ContentReader<R>,
+    /// Size of the input in bytes (compressed, for gzip), if known.
+    input_len: Option<u64>,
+    /// The file, for errors.
+    path: &'p Path,
 }
 
-/// The data after a `D`-dimension header, checked to be exactly `count * item` bytes.
-fn body<'a, const D: usize>(
-    content: &'a [u8],
-    count: u32,
-    item: usize,
-    path: &Path,
-) -> Result<&'a [u8], IdxError> {
-    // Checked arithmetic, and nothing is allocated from the header's numbers:
-    // they are only compared with the bytes actually present.
-    let expected = usize::try_from(count)
-        .ok()
-        .and_then(|n| n.checked_mul(item))
-        .and_then(|n| n.checked_add(header_len(D)))
-        .unwrap_or(usize::MAX);
-    let found = content.len();
-    if found < expected {
-        return Err(IdxError::Truncated {
+/// A raw or a gunzipping reader over the input, whose first two bytes were
+/// read to tell them apart and are given back first.
+enum ContentReader<R: Read> {
+    Raw(io::Chain<io::Cursor<Vec<u8>>, R>),
+    Gzip(Box<MultiGzDecoder<io::Chain<io::Cursor<Vec<u8>>, R>>>),
+}
+
+impl<'p, R: Read> Content<'p, R> {
+    /// Looks at the first two bytes of `input` (`input_len` bytes long, if
+    /// known) to tell gzip from raw.
+    fn new(mut input: R, input_len: Option<u64>, path: &'p Path) -> Result<Self, IdxError> {
+        let mut magic = [0u8; 2];
+        let got = read_full(&mut input, &mut magic).map_err(|source| IdxError::Io {
             path: path.to_path_buf(),
-            expected,
-            found,
-        });
+            source,
+        })?;
+        let first = magic.get(..got).unwrap_or_default().to_vec();
+        let gzip = first == GZIP_MAGIC;
+        let stream = io::Cursor::new(first).chain(input);
+        let reader = if gzip {
+            ContentReader::Gzip(Box::new(MultiGzDecoder::new(stream)))
+        } else {
+            ContentReader::Raw(stream)
+        };
+        Ok(Self {
+            reader,
+            input_len,
+            path,
+        })
     }
-    if found > expected {
-        return Err(IdxError::TrailingBytes {
-            path: path.to_path_buf(),
-            expected,
-            found,
-        });
+
+    /// Reads until `buf` is full or the content ends; the bytes read.
+    fn fill(&mut self, buf: &mut [u8]) -> Result<usize, IdxError> {
+        let path = self.path;
+        match &mut self.reader {
+            ContentReader::Raw(r) => read_full(r, buf).map_err(|source| IdxError::Io {
+                path: path.to_path_buf(),
+                source,
+            }),
+            ContentReader::Gzip(r) => read_full(r, buf).map_err(|source| IdxError::Gzip {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
     }
-    Ok(content.get(header_len(D)..).unwrap_or_default())
+
+    /// Reads the header, checks the magic number and returns the `D` dimensions.
+    fn header<const D: usize>(&mut self, magic: u32) -> Result<[u32; D], IdxError> {
+        let mut head = [0u8; 16];
+        let head = head.get_mut(..header_len(D)).unwrap_or_default();
+        let got = self.fill(head)?;
+        let truncated = || IdxError::Truncated {
+            path: self.path.to_path_buf(),
+            expected: header_len(D),
+            found: got,
+        };
+        let (&magic_bytes, rest) = head.split_first_chunk::<4>().ok_or_else(truncated)?;
+        let found = u32::from_be_bytes(magic_bytes);
+        if got >= 4 && found != magic {
+            return Err(IdxError::BadMagic {
+                path: self.path.to_path_buf(),
+                expected: magic,
+                found,
+            });
+        }
+        if got < header_len(D) {
+            return Err(truncated());
+        }
+        let mut dims = [0u32; D];
+        for (dim, word) in dims.iter_mut().zip(rest.as_chunks::<4>().0) {
+            *dim = u32::from_be_bytes(*word);
+        }
+        Ok(dims)
+    }
+
+    /// Bytes of content the header describes: header, then `count` items of `item` bytes.
+    fn expected<const D: usize>(count: usize, item: usize) -> usize {
+        count.saturating_mul(item).saturating_add(header_len(D))
+    }
+
+    /// Checks `count` against [`MAX_EXAMPLES`] and, for a raw input, the
+    /// input's size against the header's, before the body is read.
+    fn check_size<const D: usize>(&self, count: u32, item: usize) -> Result<usize, IdxError> {
+        let Some(n) = usize::try_from(count).ok().filter(|&n| n <= MAX_EXAMPLES) else {
+            return Err(IdxError::TooMany {
+                path: self.path.to_path_buf(),
+                count,
+            });
+        };
+        if let (ContentReader::Raw(_), Some(len)) = (&self.reader, self.input_len) {
+            let expected = Self::expected::<D>(n, item);
+            let found = usize::try_from(len).unwrap_or(usize::MAX);
+            if found < expected {
+                return Err(self.truncated::<D>(n, item, found.saturating_sub(header_len(D))));
+            }
+            if found > expected {
+                return Err(IdxError::TrailingBytes {
+                    path: self.path.to_path_buf(),
+                    expected,
+                    found,
+                    at_least: false,
+                });
+            }
+        }
+        Ok(n)
+    }
+
+    /// The `count` items of `N` bytes after the header, read a chunk at a
+    /// time so that memory grows only as data actually arrives. Room for all
+    /// of them is made at once when the input's size vouches for them (a raw
+    /// input, checked by [`Content::check_size`], or a gzip input that could
+    /// decompress to that much: deflate's ratio is at most 1032:1).
+    fn body<const D: usize, const N: usize>(
+        &mut self,
+        count: usize,
+    ) -> Result<Vec<[u8; N]>, IdxError> {
+        const CHUNK_BYTES: usize = 1 << 20;
+        let chunk = (CHUNK_BYTES / N).max(1);
+        let vouched = match (&self.reader, self.input_len) {
+            (ContentReader::Raw(_), Some(_)) => count,
+            (ContentReader::Gzip(_), Some(len)) => {
+                let most = len.saturating_mul(GZIP_MAX_RATIO) / len_u64(N);
+                usize::try_from(most).unwrap_or(usize::MAX)
+            }
+            (_, None) => chunk,
+        };
+        let mut items: Vec<[u8; N]> = Vec::with_capacity(count.min(vouched));
+        while items.len() < count {
+            let start = items.len();
+            items.resize(start + (count - start).min(chunk), [0; N]);
+            let buf = items
+                .get_mut(start..)
+                .unwrap_or_default()
+                .as_flattened_mut();
+            let got = self.fill(buf)?;
+            if got < buf.len() {
+                let body = start.saturating_mul(N).saturating_add(got);
+                return Err(self.truncated::<D>(count, N, body));
+            }
+        }
+        Ok(items)
+    }
+
+    /// The error for a body that ended after `body` bytes.
+    fn truncated<const D: usize>(&self, count: usize, item: usize, body: usize) -> IdxError {
+        IdxError::Truncated {
+            path: self.path.to_path_buf(),
+            expected: Self::expected::<D>(count, item),
+            found: body.saturating_add(header_len(D)),
+        }
+    }
+
+    /// Checks that nothing follows the body: extra bytes are counted (up to
+    /// [`MAX_TRAILING_COUNTED`]), not stored. For gzip this also reads each
+    /// member to its end, so its checksum is verified.
+    fn finish<const D: usize>(mut self, count: usize, item: usize) -> Result<(), IdxError> {
+        let mut extra = 0u64;
+        let mut buf = [0u8; 1 << 13];
+        while extra <= MAX_TRAILING_COUNTED {
+            let got = self.fill(&mut buf)?;
+            extra += len_u64(got);
+            if got < buf.len() {
+                break;
+            }
+        }
+        if extra == 0 {
+            return Ok(());
+        }
+        let expected = Self::expected::<D>(count, item);
+        Err(IdxError::TrailingBytes {
+            path: self.path.to_path_buf(),
+            expected,
+            found: expected.saturating_add(usize::try_from(extra).unwrap_or(usize::MAX)),
+            at_least: extra > MAX_TRAILING_COUNTED,
+        })
+    }
+}
+
+/// Reads from `reader` until `buf` is full or the input ends; the bytes read.
+fn read_full<R: Read + ?Sized>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    let mut got = 0;
+    while let Some(rest) = buf.get_mut(got..).filter(|r| !r.is_empty()) {
+        match reader.read(rest) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
+/// A length as a `u64` (lossless on every platform Rust supports).
+fn len_u64(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
 }
 
 /// A length as a header `u32`, saturating (real IDX files are far smaller).
@@ -721,14 +910,72 @@ mod tests {
     }
 
     #[test]
-    fn huge_header_count_is_truncated_not_allocated() {
+    fn huge_header_count_is_refused_before_reading() {
         let p = Path::new("huge");
         let err = parse_images(&images_with(2051, u32::MAX, 28, 28, &[]), p).unwrap_err();
-        assert!(matches!(err, IdxError::Truncated { found: 16, .. }));
+        assert!(
+            matches!(
+                err,
+                IdxError::TooMany {
+                    count: u32::MAX,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "huge: the header claims 4294967295 examples, more than the 1048576 digitnet reads from one file"
+        );
         let mut bytes = encode_labels(&[]);
-        bytes[4..8].copy_from_slice(&u32::MAX.to_be_bytes());
+        bytes[4..8].copy_from_slice(&(MAX_EXAMPLES as u32 + 1).to_be_bytes());
+        let err = parse_labels(&gzip(&bytes), p).unwrap_err();
+        assert!(matches!(err, IdxError::TooMany { .. }), "{err:?}");
+        // At the limit the count is allowed, and the missing data is reported.
+        bytes[4..8].copy_from_slice(&(MAX_EXAMPLES as u32).to_be_bytes());
         let err = parse_labels(&bytes, p).unwrap_err();
-        assert!(matches!(err, IdxError::Truncated { found: 8, .. }));
+        assert!(
+            matches!(err, IdxError::Truncated { expected, found: 8, .. } if expected == 8 + MAX_EXAMPLES),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn raw_file_larger_than_its_header_is_refused_unread() {
+        // A sparse 10 GB file whose header describes one label: refused by
+        // its size alone (reading it would take minutes).
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "huge-labels", &encode_labels(&[3]));
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(10 << 30)
+            .unwrap();
+        let err = read_labels(&path).unwrap_err();
+        assert!(
+            matches!(err, IdxError::TrailingBytes { expected: 9, found, at_least: false, .. }
+                if found == 10 << 30),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn gzip_bomb_is_cut_off_after_the_header_size() {
+        // Two labels, then 1 GiB of zeros as 64 gzip members of 16 MiB each
+        // (about 1 MB compressed): reading stops counting at 64 MiB extra.
+        let mut bytes = gzip(&encode_labels(&[1, 2]));
+        let zeros = gzip(&vec![0u8; 16 << 20]);
+        for _ in 0..64 {
+            bytes.extend_from_slice(&zeros);
+        }
+        let err = parse_labels(&bytes, Path::new("bomb.gz")).unwrap_err();
+        assert!(
+            matches!(err, IdxError::TrailingBytes { expected: 10, at_least: true, found, .. }
+                if found > 10 + (64 << 20) && found < 10 + (65 << 20)),
+            "{err:?}"
+        );
+        assert!(err.to_string().ends_with(" or more"), "{err}");
     }
 
     #[test]

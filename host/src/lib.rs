@@ -21,6 +21,7 @@ pub mod draw;
 pub mod eval;
 pub mod export;
 pub mod fast;
+pub mod fuzzing;
 pub mod idx;
 pub mod inspect;
 pub mod int8;

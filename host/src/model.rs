@@ -22,6 +22,13 @@
 //! file on every run and machine. Reading goes through
 //! `safetensors::SafeTensors`, so any valid safetensors file (e.g. one saved
 //! from PyTorch) loads.
+//!
+//! A file larger than [`MAX_FILE_BYTES`] is refused by its size before it is
+//! read, and every tensor's data offsets are checked against the file's
+//! length before the safetensors crate sees them, so no header, however
+//! forged (a tensor of 2^40 bytes, offsets near `u64::MAX`), makes the
+//! loader allocate more than the file's own size or fail other than with an
+//! error.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io;
@@ -50,6 +57,11 @@ pub const OUTPUT_BIAS: &str = "output.bias";
 
 /// Bytes per `f32` value.
 const F32_BYTES: usize = 4;
+
+/// Largest model file read, in bytes (64 MiB). The widest network digitnet
+/// supports, `[784, 128, 10]`, takes 0.4 MB; the room above is for files
+/// from elsewhere that carry other tensors too.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
 
 /// How a network was trained, stored as string metadata in its model file.
 #[derive(Clone, Debug, PartialEq)]
@@ -128,6 +140,17 @@ pub enum ModelError {
         /// The underlying error.
         #[source]
         source: io::Error,
+    },
+    /// The file is larger than [`MAX_FILE_BYTES`].
+    #[error(
+        "{}: {bytes} bytes is too large for a model file (at most {MAX_FILE_BYTES})",
+        .path.display()
+    )]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size.
+        bytes: u64,
     },
     /// The file is not a valid safetensors file (corrupt header, truncated, ...).
     #[error("{}: not a valid safetensors file: {reason}", .path.display())]
@@ -441,9 +464,11 @@ pub fn load<const I: usize, const H: usize, const O: usize>(
     from_bytes(&read_bytes(path)?, path)
 }
 
-/// The bytes of a model file, telling a missing file from other failures.
+/// The bytes of a model file, telling a missing file from other failures;
+/// a file larger than [`MAX_FILE_BYTES`] is refused before it is read.
 fn read_bytes(path: &Path) -> Result<Vec<u8>, ModelError> {
-    std::fs::read(path).map_err(|source| {
+    use std::io::Read;
+    let io_err = |source: io::Error| {
         if source.kind() == io::ErrorKind::NotFound {
             ModelError::Missing {
                 path: path.to_path_buf(),
@@ -454,7 +479,61 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>, ModelError> {
                 source,
             }
         }
-    })
+    };
+    let too_large = |bytes| ModelError::TooLarge {
+        path: path.to_path_buf(),
+        bytes,
+    };
+    let file = std::fs::File::open(path).map_err(io_err)?;
+    let meta = file.metadata().map_err(io_err)?;
+    if meta.is_dir() {
+        return Err(io_err(io::Error::other("is a directory")));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_large(meta.len()));
+    }
+    // The size may change between the check and the read, or be unknown
+    // (a pipe): read one byte past the limit to tell.
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_err)?;
+    let len = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    if len > MAX_FILE_BYTES {
+        return Err(too_large(len));
+    }
+    Ok(bytes)
+}
+
+/// Checks that every tensor's data offsets in the header lie inside the
+/// file's data, before the safetensors crate adds them up (a forged offset
+/// near `u64::MAX` overflows its sum). Anything else wrong with the header
+/// is left for the crate to report.
+fn check_offsets(bytes: &[u8], path: &Path) -> Result<(), ModelError> {
+    let Some((len, rest)) = bytes.split_first_chunk::<8>() else {
+        return Ok(());
+    };
+    let header_len = usize::try_from(u64::from_le_bytes(*len)).unwrap_or(usize::MAX);
+    let (Some(header), Some(data)) = (rest.get(..header_len), rest.get(header_len..)) else {
+        return Ok(());
+    };
+    let Ok(Value::Object(entries)) = serde_json::from_slice::<Value>(header) else {
+        return Ok(());
+    };
+    let data_len = u64::try_from(data.len()).unwrap_or(u64::MAX);
+    for (name, entry) in &entries {
+        let offsets = entry.get("data_offsets").and_then(Value::as_array);
+        let past_end = |o: &Value| o.as_u64().is_some_and(|o| o > data_len);
+        if offsets.is_some_and(|o| o.iter().any(past_end)) {
+            return Err(ModelError::Format {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "tensor {name} has data offsets past the end of the file's {data_len} data bytes"
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Parses the bytes of a model file; `path` is only used in errors.
@@ -470,6 +549,7 @@ pub fn from_bytes<const I: usize, const H: usize, const O: usize>(
         path: path.to_path_buf(),
         reason: describe(&e),
     };
+    check_offsets(bytes, path)?;
     let (_, header) = SafeTensors::read_metadata(bytes).map_err(format)?;
     let tensors = SafeTensors::deserialize(bytes).map_err(format)?;
     let read = |name: &str, shape: &[usize]| read_f32(&tensors, name, shape, path);
@@ -507,6 +587,7 @@ pub fn load_any(path: &Path) -> Result<LoadedAny, ModelError> {
 /// The width comes from the shape of `hidden.weight`, `[H, 784]`; the rest is
 /// checked as by [`from_bytes`].
 pub fn from_bytes_any(bytes: &[u8], path: &Path) -> Result<LoadedAny, ModelError> {
+    check_offsets(bytes, path)?;
     let tensors = SafeTensors::deserialize(bytes).map_err(|e| ModelError::Format {
         path: path.to_path_buf(),
         reason: describe(&e),
@@ -599,10 +680,9 @@ fn describe(e: &SafeTensorError) -> String {
             "the header length runs past the end of the file (truncated?)".to_owned()
         }
         SafeTensorError::HeaderTooLarge => "the header length is implausibly large".to_owned(),
-        SafeTensorError::InvalidHeader => "the header is not utf-8".to_owned(),
-        SafeTensorError::InvalidHeaderStart => "the header does not start with '{'".to_owned(),
-        SafeTensorError::InvalidHeaderDeserialization => {
-            "the header is not safetensors json".to_owned()
+        SafeTensorError::InvalidHeader(_) => "the header is not utf-8".to_owned(),
+        SafeTensorError::InvalidHeaderDeserialization(e) => {
+            format!("the header is not safetensors json ({e})")
         }
         SafeTensorError::MetadataIncompleteBuffer => {
             "the tensor data does not match the file size (truncated or trailing bytes)".to_owned()
@@ -674,7 +754,7 @@ mod tests {
             .iter()
             .map(|(n, d, s, b)| (*n, TensorView::new(*d, s.clone(), b).unwrap()))
             .collect();
-        serialize(views, &metadata).unwrap()
+        serialize(views, metadata).unwrap()
     }
 
     /// The four tensors of `small()`, for `crate_file`.
@@ -956,6 +1036,87 @@ mod tests {
         bad_json.extend_from_slice(b"not json");
         let err = load_small(&bad_json).unwrap_err();
         assert!(err.to_string().contains("not safetensors json"), "{err}");
+    }
+
+    /// A file of `tensors` (name, dtype, shape, data offsets) written by
+    /// hand, with `data` after the header, so the header can lie.
+    fn forged(tensors: &[(&str, &str, Vec<u64>, [u64; 2])], data: &[u8]) -> Vec<u8> {
+        let mut header = Map::new();
+        for (name, dtype, shape, offsets) in tensors {
+            header.insert(
+                (*name).to_owned(),
+                json!({"dtype": dtype, "shape": shape, "data_offsets": offsets}),
+            );
+        }
+        let json = Value::Object(header).to_string();
+        let mut out = (json.len() as u64).to_le_bytes().to_vec();
+        out.extend_from_slice(json.as_bytes());
+        out.extend_from_slice(data);
+        out
+    }
+
+    #[test]
+    fn a_forged_huge_tensor_is_a_format_error() {
+        // 2^38 F32 values: 2^40 bytes claimed, 16 present.
+        let bytes = forged(
+            &[(HIDDEN_WEIGHT, "F32", vec![1 << 38], [0, 1 << 40])],
+            &[0; 16],
+        );
+        for err in [
+            load_small(&bytes).unwrap_err(),
+            from_bytes_any(&bytes, Path::new("models/x.safetensors")).unwrap_err(),
+        ] {
+            assert_eq!(
+                err.to_string(),
+                "models/x.safetensors: not a valid safetensors file: tensor hidden.weight \
+                 has data offsets past the end of the file's 16 data bytes"
+            );
+        }
+    }
+
+    #[test]
+    fn offsets_that_would_overflow_are_a_format_error() {
+        // Eight U8 tensors of 2^61 − 1 bytes each end at 2^64 − 8: adding the
+        // header's length to that end overflowed inside the safetensors crate.
+        let size = (1u64 << 61) - 1;
+        let names: Vec<String> = (0..8).map(|i| format!("t{i}")).collect();
+        let tensors: Vec<_> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let i = i as u64;
+                (n.as_str(), "U8", vec![size], [i * size, (i + 1) * size])
+            })
+            .collect();
+        let bytes = forged(&tensors, &[]);
+        let err = load_small(&bytes).unwrap_err();
+        assert!(
+            err.to_string().contains("has data offsets past the end"),
+            "{err}"
+        );
+        let err = from_bytes_any(&bytes, Path::new("m")).unwrap_err();
+        assert!(matches!(err, ModelError::Format { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn a_file_over_the_size_limit_is_refused_unread() {
+        // A sparse 10 GB file.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huge.safetensors");
+        std::fs::File::create(&path)
+            .unwrap()
+            .set_len(10 << 30)
+            .unwrap();
+        let err = load_any(&path).unwrap_err();
+        assert!(
+            matches!(err, ModelError::TooLarge { bytes, .. } if bytes == 10 << 30),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string()
+                .ends_with("huge.safetensors: 10737418240 bytes is too large for a model file (at most 67108864)"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -180,15 +180,18 @@ pub fn decode(data: &[u8], path: &Path) -> Result<GreyPicture, PictureError> {
     let mut decoder = reader()?;
     decoder.limits(limits);
     let image = decoder.decode().map_err(decode_err)?;
-    Ok(to_grey(&image))
+    Ok(to_grey(image))
 }
 
-/// 8-bit grey, with any transparency composited over white.
-fn to_grey(image: &DynamicImage) -> GreyPicture {
+/// 8-bit grey, with any transparency composited over white. Takes the
+/// decoded picture by value: an 8-bit grey picture becomes the result
+/// without a copy, and any other is dropped as soon as it is converted.
+fn to_grey(image: DynamicImage) -> GreyPicture {
     let (width, height) = (image.width() as usize, image.height() as usize);
     let pixels = if image.color().has_alpha() {
-        image
-            .to_luma_alpha8()
+        let luma_alpha = image.to_luma_alpha8();
+        drop(image);
+        luma_alpha
             .pixels()
             .map(|p| {
                 let [g, a] = p.0;
@@ -198,7 +201,7 @@ fn to_grey(image: &DynamicImage) -> GreyPicture {
             })
             .collect()
     } else {
-        image.to_luma8().into_raw()
+        image.into_luma8().into_raw()
     };
     GreyPicture {
         pixels,
@@ -312,7 +315,7 @@ mod tests {
         for y in 4..16 {
             img.put_pixel(10, y, Rgba([0, 0, 0, 255]));
         }
-        let grey = to_grey(&DynamicImage::ImageRgba8(img));
+        let grey = to_grey(DynamicImage::ImageRgba8(img));
         assert_eq!(grey.pixels[0], 255);
         assert_eq!(grey.pixels[4 * 20 + 10], 0);
         let d = prepare_grey(&grey, p("t.png")).unwrap();

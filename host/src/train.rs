@@ -9,7 +9,7 @@ use crate::net::{AnyNet, IntoAny, WIDTHS};
 use crate::sparse::SparseSet;
 use digitnet_core::input::Target;
 use digitnet_core::{Activation, Cost, Init, Network, Step};
-use rand_core::RngCore;
+use rand_core::Rng;
 use std::time::Instant;
 
 /// Number of classes (digits 0–9).
@@ -419,7 +419,7 @@ pub struct Splits<'a> {
 /// instruction set `config.simd`, with results bit-identical to one
 /// `Network::update_mini_batch` per mini-batch and `Network::predict` per
 /// test image, whatever the threads and instruction set.
-pub fn sgd<const H: usize, R: RngCore>(
+pub fn sgd<const H: usize, R: Rng>(
     net: &mut DigitNet<H>,
     rng: &mut R,
     data: Splits<'_>,
@@ -432,7 +432,7 @@ pub fn sgd<const H: usize, R: RngCore>(
 /// [`sgd`], calling `on_batch` with the number of examples after every
 /// group of mini-batches (about a sixteenth of an epoch; every mini-batch in
 /// a short run), for a progress bar. The results are the same bits.
-pub fn sgd_observed<const H: usize, R: RngCore>(
+pub fn sgd_observed<const H: usize, R: Rng>(
     net: &mut DigitNet<H>,
     rng: &mut R,
     data: Splits<'_>,
@@ -465,7 +465,7 @@ const PROBE_EVERY: usize = 8;
 const OBSERVED_GROUPS: usize = 16;
 
 /// [`sgd`] with the hidden weights' rows `W ≥ H` floats wide.
-fn sgd_padded<const H: usize, const W: usize, R: RngCore>(
+fn sgd_padded<const H: usize, const W: usize, R: Rng>(
     net: &mut DigitNet<H>,
     rng: &mut R,
     data: Splits<'_>,

@@ -14,7 +14,7 @@ use digitnet::idx::{self, Dataset, Image, MnistFiles};
 use digitnet::train::{self, DigitNet, Splits, TrainConfig};
 use digitnet_core::random::{seeded, shuffle};
 use digitnet_core::{Activation, Cost, Gradient, Init, Layer};
-use rand_core::RngCore;
+use rand_core::Rng;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -33,7 +33,7 @@ fn data() -> &'static (Dataset, Dataset) {
 }
 
 /// The plain training loop: chapter 1's `SGD`, one core update per mini-batch.
-fn reference_sgd<const H: usize, R: RngCore>(
+fn reference_sgd<const H: usize, R: Rng>(
     net: &mut DigitNet<H>,
     rng: &mut R,
     train: &Dataset,

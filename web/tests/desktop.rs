@@ -18,7 +18,7 @@ use digitnet_core::{Activation, Cost, Init};
 use digitnet_web::exports::{self, MAX_PICTURE};
 use digitnet_web::nets::{parameters, WIDTHS};
 use image::{ImageEncoder, RgbaImage};
-use rand_core::RngCore;
+use rand_core::Rng;
 
 /// The exports share one state: one test at a time writes into its buffers.
 static MODULE: Mutex<()> = Mutex::new(());

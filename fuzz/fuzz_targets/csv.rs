@@ -1,0 +1,6 @@
+//! Fuzz target `csv`: a CSV file of labelled digits (`digitnet::csv_file`).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    digitnet::fuzzing::run("csv", data);
+});

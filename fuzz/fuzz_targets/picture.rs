@@ -1,0 +1,6 @@
+//! Fuzz target `picture`: a picture file, decoded and prepared as `digitnet predict` does (`digitnet::picture`).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    digitnet::fuzzing::run("picture", data);
+});
