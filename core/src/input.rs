@@ -212,7 +212,10 @@ mod tests {
         }
         let tail = ((0.0 + w[16] * f32::from(p[16])) + w[17] * f32::from(p[17]))
             + w[18] * f32::from(p[18]);
-        assert_eq!(p.dot(&w).to_bits(), ((reduce(lanes) + tail) / PIXEL_MAX).to_bits());
+        assert_eq!(
+            p.dot(&w).to_bits(),
+            ((reduce(lanes) + tail) / PIXEL_MAX).to_bits()
+        );
     }
 
     #[test]

@@ -95,9 +95,9 @@ pub fn write_group(files: &[(&Path, &[u8])]) -> io::Result<()> {
     let mut dirs: Vec<PathBuf> = Vec::new();
     for ((path, _), tmp) in files.iter().zip(&temporaries) {
         let dir = std::fs::canonicalize(folder(path))?;
-        let name = path.file_name().ok_or_else(|| {
-            io::Error::new(io::ErrorKind::InvalidInput, "a file name is needed")
-        })?;
+        let name = path
+            .file_name()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "a file name is needed"))?;
         let target = dir.join(name);
         let from = dir.join(tmp.path().file_name().unwrap_or_default());
         entries.push_str(&format!("{}\t{}\n", from.display(), target.display()));
@@ -171,9 +171,9 @@ pub fn recover(dir: &Path) -> io::Result<Vec<PathBuf>> {
     let mut journals: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
-            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                n.starts_with(PREFIX) && n.ends_with(JOURNAL_SUFFIX)
-            })
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(PREFIX) && n.ends_with(JOURNAL_SUFFIX))
         })
         .collect();
     journals.sort();
@@ -319,7 +319,10 @@ mod tests {
         let tb = two.join(".digitnet-x2.tmp");
         std::fs::write(&tb, b"b-new").unwrap();
         std::fs::write(&a, b"a-new").unwrap();
-        let (ja, jb) = (one.join(".digitnet-7.journal"), two.join(".digitnet-7.journal"));
+        let (ja, jb) = (
+            one.join(".digitnet-7.journal"),
+            two.join(".digitnet-7.journal"),
+        );
         let text = format!(
             "{JOURNAL_HEADER}journal\t{}\njournal\t{}\n{}\t{}\n{}\t{}\n",
             ja.display(),
@@ -332,7 +335,7 @@ mod tests {
         std::fs::write(&ja, &text).unwrap();
         std::fs::write(&jb, &text).unwrap();
         // Recovering either folder finishes the whole group and removes both journals.
-        assert_eq!(recover(&one).unwrap(), [b.clone()]);
+        assert_eq!(recover(&one).unwrap(), std::slice::from_ref(&b));
         assert_eq!(std::fs::read(&a).unwrap(), b"a-new");
         assert_eq!(std::fs::read(&b).unwrap(), b"b-new");
         assert_eq!(names(&one), ["a"]);

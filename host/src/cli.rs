@@ -604,7 +604,11 @@ fn run_train(args: &TrainArgs) -> Result<(), CliError> {
                 sources.extend(export::render_loaded(&opts, &loaded)?);
             }
             let mut group: Vec<(&std::path::Path, &[u8])> = vec![(&out, &bytes)];
-            group.extend(sources.iter().map(|f| (f.path.as_path(), f.contents.as_bytes())));
+            group.extend(
+                sources
+                    .iter()
+                    .map(|f| (f.path.as_path(), f.contents.as_bytes())),
+            );
             write_group(&group).map_err(|source| CliError::Write {
                 paths: group.iter().map(|(p, _)| p.to_path_buf()).collect(),
                 source,

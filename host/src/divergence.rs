@@ -251,10 +251,7 @@ mod tests {
             o
         });
         assert!(!almost.constant());
-        assert_eq!(
-            Watch::new(BROAD).check(true, &almost, None),
-            Ok(())
-        );
+        assert_eq!(Watch::new(BROAD).check(true, &almost, None), Ok(()));
         // A test set of one image repeated says nothing.
         let same_images = TestSetShape {
             varied: false,

@@ -23,7 +23,10 @@ impl Evaluation {
 
     /// The evaluation of `predictions`, one predicted digit (or `None`, no
     /// answer) per image of `data`.
-    pub fn from_predictions<P: Copy + Into<Option<usize>>>(data: &Dataset, predictions: &[P]) -> Self {
+    pub fn from_predictions<P: Copy + Into<Option<usize>>>(
+        data: &Dataset,
+        predictions: &[P],
+    ) -> Self {
         let mut confusion = [[0; CLASSES]; CLASSES];
         let mut unanswered = [0; CLASSES];
         for (label, predicted) in data.labels.iter().zip(predictions) {

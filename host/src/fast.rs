@@ -832,9 +832,9 @@ pub fn tally<const H: usize, const W: usize>(
             })
             .collect();
         let mine = cpu::dispatch(simd, task(0..n / threads));
-        handles.into_iter().fold(mine, |acc, h| {
-            acc.merge(h.join().unwrap_or_default())
-        })
+        handles
+            .into_iter()
+            .fold(mine, |acc, h| acc.merge(h.join().unwrap_or_default()))
     })
 }
 

@@ -106,7 +106,10 @@ fn fixtures(dir: &Path) {
     write("bad-label.csv", csv(&csv_row("12", "0")).as_bytes());
     write("short-row.csv", csv("1,2,3,4,5,6,7,8,9,10\n").as_bytes());
     write("bad-pixel.csv", csv(&csv_row("4", "300")).as_bytes());
-    write("header-only.csv", csv("").lines().next().unwrap().as_bytes());
+    write(
+        "header-only.csv",
+        csv("").lines().next().unwrap().as_bytes(),
+    );
     // IDX folders: the bundled files, one of them replaced by a broken raw file.
     let mnist = root.join("data/mnist");
     for (folder, broken, bytes) in [

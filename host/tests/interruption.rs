@@ -82,7 +82,10 @@ fn strs(v: &[String]) -> Vec<&str> {
 
 /// The contents of `files` in `dir` (`None` for a missing file).
 fn snapshot(dir: &Path, files: &[&str]) -> Vec<Option<Vec<u8>>> {
-    files.iter().map(|f| std::fs::read(dir.join(f)).ok()).collect()
+    files
+        .iter()
+        .map(|f| std::fs::read(dir.join(f)).ok())
+        .collect()
 }
 
 fn restore(dir: &Path, files: &[&str], state: &[Option<Vec<u8>>]) {

@@ -51,7 +51,10 @@ fn train_into_a_closed_pipe_still_saves_its_model() {
         .unwrap();
     assert!(whole.status.success());
     assert!(text(&whole.stdout).contains("Epoch 3: "));
-    assert_eq!(std::fs::read(&piped).unwrap(), std::fs::read(&read).unwrap());
+    assert_eq!(
+        std::fs::read(&piped).unwrap(),
+        std::fs::read(&read).unwrap()
+    );
 }
 
 /// `digitnet eval | head -2`: no panic, and the exit status of a finished run.

@@ -249,7 +249,10 @@ fn learns_xor_to_100_percent() {
         ([1.0, 1.0], 0),
     ];
     let mut net: Network<2, 4, 2> = Network::from_seed(1);
-    let wrong_before = data.iter().filter(|(x, y)| net.predict(x) != Some(*y)).count();
+    let wrong_before = data
+        .iter()
+        .filter(|(x, y)| net.predict(x) != Some(*y))
+        .count();
     assert!(
         wrong_before > 0,
         "an untrained net should not already solve XOR"

@@ -139,7 +139,10 @@ fn every_width_and_neuron_is_bit_exact_with_the_desktop() {
                     let digit = exports::classify_input();
                     let want = net.feedforward(image);
                     assert_eq!(bits(outputs()), bits(want), "{}", net.describe());
-                    assert_eq!(digit, net.predict(image).map_or(exports::NO_ANSWER, |d| d as i32));
+                    assert_eq!(
+                        digit,
+                        net.predict(image).map_or(exports::NO_ANSWER, |d| d as i32)
+                    );
                 }
             }
         }
@@ -182,7 +185,11 @@ fn drawings_read_as_predict_reads_them_saved_as_png() {
             let want = picture::prepare_grey(&grey, path).unwrap();
             assert_eq!(input(), want.pixels, "test digit {i}");
             assert_eq!(bits(outputs()), bits(net.feedforward(&want.pixels)));
-            assert_eq!(digit, net.predict(&want.pixels).map_or(exports::NO_ANSWER, |d| d as i32));
+            assert_eq!(
+                digit,
+                net.predict(&want.pixels)
+                    .map_or(exports::NO_ANSWER, |d| d as i32)
+            );
         }
     }
 }
@@ -255,7 +262,10 @@ fn statuses() {
     assert_eq!(exports::load_model(20, 0, 1), exports::NOT_FINITE);
     let image = mnist_test().images[0];
     set_input(&image);
-    assert_eq!(exports::classify_input(), net.predict(&image).map_or(exports::NO_ANSWER, |d| d as i32));
+    assert_eq!(
+        exports::classify_input(),
+        net.predict(&image).map_or(exports::NO_ANSWER, |d| d as i32)
+    );
     assert_eq!(bits(outputs()), bits(net.feedforward(&image)));
 
     // A blank page, no pixels, too many pixels: statuses, zero outputs, a blank input.
@@ -278,7 +288,11 @@ fn statuses() {
     let path = Path::new("large.png");
     let grey = picture::decode(&png(&rgba, side, side), path).unwrap();
     let want = picture::prepare_grey(&grey, path).unwrap();
-    assert_eq!(digit, net.predict(&want.pixels).map_or(exports::NO_ANSWER, |d| d as i32));
+    assert_eq!(
+        digit,
+        net.predict(&want.pixels)
+            .map_or(exports::NO_ANSWER, |d| d as i32)
+    );
     assert_eq!(bits(outputs()), bits(net.feedforward(&want.pixels)));
     assert_eq!(exports::picture_capacity(), 512 * 512);
 }
