@@ -19,9 +19,13 @@
 //!    different sums, unless every neuron between them is saturated.
 //! 3. **Stalled**: for [`STALLED_EPOCHS`] epochs in a row the network
 //!    answers at most [`FEW_ANSWERS`] different digits over a test set of at
-//!    least [`MIN_TEST_IMAGES`] images that holds every digit: at chance
-//!    level, with the neurons saturated towards one or two answers (as
-//!    `η = 100` with the quadratic cost does, stuck at 10.21%).
+//!    least [`MIN_TEST_IMAGES`] images that holds every digit, after at least
+//!    [`STALLED_MIN_STEPS`] SGD steps: at chance level, with the neurons
+//!    saturated towards one or two answers (as `η = 100` with the quadratic
+//!    cost does, stuck at 10.21%). A young run — a few full-batch steps, say —
+//!    may answer two digits for a while and still learn, so the rule waits
+//!    until the run has had as many steps as two epochs of the book's
+//!    mini-batches.
 //!
 //! Every configuration in the README's tables answers at least eight
 //! different digits from the first epoch on, so neither rule 2 nor rule 3
@@ -37,6 +41,10 @@ pub const STALLED_EPOCHS: usize = 3;
 
 /// At most this many different digits answered counts as stalled.
 pub const FEW_ANSWERS: usize = 2;
+
+/// SGD steps a run must have taken before the stalled rule applies: two
+/// epochs of the book's 50,000 images in mini-batches of 10.
+pub const STALLED_MIN_STEPS: usize = 10_000;
 
 /// The smallest test set on which the stalled rule is applied.
 pub const MIN_TEST_IMAGES: usize = 100;
@@ -124,14 +132,21 @@ pub struct Watch {
     shape: TestSetShape,
     /// Epochs in a row so far with at most [`FEW_ANSWERS`] different answers.
     few_answers: usize,
+    /// SGD steps (mini-batches) in one epoch.
+    steps_per_epoch: usize,
+    /// SGD steps taken so far, up to the epoch last checked.
+    steps: usize,
 }
 
 impl Watch {
-    /// A watch over a run evaluated on a test set of this shape.
-    pub fn new(shape: TestSetShape) -> Self {
+    /// A watch over a run evaluated on a test set of this shape, taking
+    /// `steps_per_epoch` SGD steps (mini-batches) per epoch.
+    pub fn new(shape: TestSetShape, steps_per_epoch: usize) -> Self {
         Self {
             shape,
             few_answers: 0,
+            steps_per_epoch,
+            steps: 0,
         }
     }
 
@@ -143,6 +158,7 @@ impl Watch {
         test: &Tally,
         validation: Option<&Tally>,
     ) -> Result<(), Divergence> {
+        self.steps = self.steps.saturating_add(self.steps_per_epoch);
         if !parameters_finite {
             return Err(Divergence::Weights);
         }
@@ -159,7 +175,7 @@ impl Watch {
         } else {
             self.few_answers = 0;
         }
-        if self.few_answers >= STALLED_EPOCHS {
+        if self.few_answers >= STALLED_EPOCHS && self.steps >= STALLED_MIN_STEPS {
             return Err(Divergence::Stalled { answers });
         }
         Ok(())
@@ -183,6 +199,9 @@ mod tests {
         std::array::from_fn(|j| if j == d { 0.9 } else { 0.1 })
     }
 
+    /// The book's steps per epoch: 50,000 images in mini-batches of 10.
+    const STEPS: usize = 5_000;
+
     const BROAD: TestSetShape = TestSetShape {
         varied: true,
         broad: true,
@@ -190,7 +209,7 @@ mod tests {
 
     #[test]
     fn learning_networks_pass() {
-        let mut w = Watch::new(BROAD);
+        let mut w = Watch::new(BROAD, STEPS);
         // Right on every image, or wrong but with eight different answers.
         let right = tally(200, |i| one_hot(i % CLASSES));
         let eight = tally(200, |i| one_hot(i % 8));
@@ -204,7 +223,7 @@ mod tests {
     fn non_finite_parameters_or_outputs_stop_at_once() {
         let right = tally(200, |i| one_hot(i % CLASSES));
         assert_eq!(
-            Watch::new(BROAD).check(false, &right, None),
+            Watch::new(BROAD, STEPS).check(false, &right, None),
             Err(Divergence::Weights)
         );
         let nan = tally(200, |i| {
@@ -216,7 +235,7 @@ mod tests {
         });
         assert_eq!(nan.unanswered(), 4);
         assert_eq!(
-            Watch::new(BROAD).check(true, &nan, None),
+            Watch::new(BROAD, STEPS).check(true, &nan, None),
             Err(Divergence::Outputs(4))
         );
         let inf = tally(200, |i| {
@@ -225,7 +244,7 @@ mod tests {
             o
         });
         assert_eq!(
-            Watch::new(BROAD).check(true, &right, Some(&inf)),
+            Watch::new(BROAD, STEPS).check(true, &right, Some(&inf)),
             Err(Divergence::Outputs(1))
         );
     }
@@ -235,10 +254,13 @@ mod tests {
         let blind = tally(3, |_| one_hot(0));
         assert!(blind.constant());
         assert_eq!(
-            Watch::new(TestSetShape {
-                varied: true,
-                broad: false
-            })
+            Watch::new(
+                TestSetShape {
+                    varied: true,
+                    broad: false
+                },
+                STEPS
+            )
             .check(true, &blind, None),
             Err(Divergence::Blind)
         );
@@ -251,13 +273,16 @@ mod tests {
             o
         });
         assert!(!almost.constant());
-        assert_eq!(Watch::new(BROAD).check(true, &almost, None), Ok(()));
+        assert_eq!(Watch::new(BROAD, STEPS).check(true, &almost, None), Ok(()));
         // A test set of one image repeated says nothing.
         let same_images = TestSetShape {
             varied: false,
             broad: false,
         };
-        assert_eq!(Watch::new(same_images).check(true, &blind, None), Ok(()));
+        assert_eq!(
+            Watch::new(same_images, STEPS).check(true, &blind, None),
+            Ok(())
+        );
     }
 
     #[test]
@@ -265,7 +290,7 @@ mod tests {
         let two = tally(200, |i| one_hot(if i % 3 == 0 { 7 } else { 9 }));
         let three = tally(200, |i| one_hot(i % 3));
         assert_eq!(two.distinct_answers(), 2);
-        let mut w = Watch::new(BROAD);
+        let mut w = Watch::new(BROAD, STEPS);
         for _ in 1..STALLED_EPOCHS {
             assert_eq!(w.check(true, &two, None), Ok(()));
         }
@@ -279,13 +304,41 @@ mod tests {
             Err(Divergence::Stalled { answers: 2 })
         );
         // Not on a small test set, nor one that lacks a digit.
-        let mut w = Watch::new(TestSetShape {
-            varied: true,
-            broad: false,
-        });
+        let mut w = Watch::new(
+            TestSetShape {
+                varied: true,
+                broad: false,
+            },
+            STEPS,
+        );
         for _ in 0..10 {
             assert_eq!(w.check(true, &two, None), Ok(()));
         }
+    }
+
+    #[test]
+    fn few_answers_stop_a_run_only_after_enough_steps() {
+        let two = tally(200, |i| one_hot(if i % 3 == 0 { 7 } else { 9 }));
+        // One full-batch step per epoch: two answers for a long while is
+        // still a young run, stopped only once it has had the steps.
+        let mut w = Watch::new(BROAD, 1);
+        for _ in 1..STALLED_MIN_STEPS {
+            assert_eq!(w.check(true, &two, None), Ok(()));
+        }
+        assert_eq!(
+            w.check(true, &two, None),
+            Err(Divergence::Stalled { answers: 2 })
+        );
+        // Half the steps per epoch of the book's run: stopped after four
+        // epochs (10,000 steps), not three.
+        let mut w = Watch::new(BROAD, STEPS / 2);
+        for _ in 0..STALLED_EPOCHS {
+            assert_eq!(w.check(true, &two, None), Ok(()));
+        }
+        assert_eq!(
+            w.check(true, &two, None),
+            Err(Divergence::Stalled { answers: 2 })
+        );
     }
 
     #[test]

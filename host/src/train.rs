@@ -504,7 +504,8 @@ fn sgd_padded<const H: usize, const W: usize, R: Rng>(
     let mut order: Vec<usize> = (0..config.train_images).collect();
     let mut offsets: Vec<(i32, i32)> = Vec::new();
     let mut reports = Vec::with_capacity(config.epochs.min(1 << 16));
-    let mut watch = Watch::new(TestSetShape::of(data.test));
+    let steps_per_epoch = config.train_images.div_ceil(config.batch_size.max(1));
+    let mut watch = Watch::new(TestSetShape::of(data.test), steps_per_epoch);
     for epoch in 1..=config.epochs {
         let start = Instant::now();
         let step = config.step(epoch);
