@@ -293,4 +293,14 @@ mod tests {
             })
         );
     }
+
+    #[test]
+    fn every_target_gives_its_vector() {
+        // A target vector, owned or borrowed, is `y` itself; a label is one-hot.
+        let y = [0.25f32, -0.5, 0.75];
+        assert_eq!(Target::<3>::target(&y), Ok(y));
+        assert_eq!(Target::<3>::target(&&y), Ok(y));
+        assert_eq!(Target::<3>::target(&1usize), Ok([0.0, 1.0, 0.0]));
+        assert_eq!(Target::<3>::target(&2u8), Ok([0.0, 0.0, 1.0]));
+    }
 }
