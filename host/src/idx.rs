@@ -143,7 +143,7 @@ pub enum IdxError {
         expected: usize,
         /// Bytes present (or counted, when `at_least`).
         found: usize,
-        /// Counting stopped at [`MAX_TRAILING_COUNTED`] extra bytes: there are `found` or more.
+        /// Counting stopped at 64 MiB of extra bytes: there are `found` or more.
         at_least: bool,
     },
     /// The header claims more examples than [`MAX_EXAMPLES`].

@@ -27,7 +27,7 @@ pub fn line(args: fmt::Arguments<'_>) {
         .and_then(|()| out.flush());
 }
 
-/// `println!` that never panics: a line to standard output through [`line`].
+/// `println!` that never panics: a line to standard output through [`line()`].
 #[macro_export]
 macro_rules! say {
     ($($arg:tt)*) => {
