@@ -164,6 +164,18 @@ mod tests {
     }
 
     #[test]
+    fn relu_returns_every_input_not_below_zero_as_it_is() {
+        // Bit for bit, −0 included: the fast path, the device and the page
+        // must give the same bits, so `relu` has exactly one answer for −0.
+        for z in [-0.0f32, 0.0, 1e-45, 0.5, f32::INFINITY] {
+            assert_eq!(relu(z).to_bits(), z.to_bits(), "{z}");
+        }
+        for z in [-1e-45f32, -0.5, f32::NEG_INFINITY] {
+            assert_eq!(relu(z).to_bits(), 0.0f32.to_bits(), "{z}");
+        }
+    }
+
+    #[test]
     fn softmax_by_hand() {
         // e^0, e^1, e^2 over their sum: 0.09003057, 0.24472847, 0.66524096.
         let mut z = [0.0f32, 1.0, 2.0];
