@@ -35,3 +35,20 @@ impl<const I: usize, const H: usize, const O: usize> Default for Gradient<I, H, 
         Self::zeroed()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clear_zeroes_every_component() {
+        // A buffer reused across mini-batches must start each one at zero.
+        let mut g: Gradient<3, 2, 2> = Gradient::zeroed();
+        g.hidden.weights = [[1.0, -2.0, 3.0], [4.0, 5.0, -6.0]];
+        g.hidden.biases = [7.0, 8.0];
+        g.output.weights = [[9.0, -1.0], [0.5, 0.25]];
+        g.output.biases = [-3.0, 2.0];
+        g.clear();
+        assert_eq!(g, Gradient::zeroed());
+    }
+}

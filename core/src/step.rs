@@ -87,5 +87,7 @@ mod tests {
             Step::regularised(1.0, 1.0, 0).validate(),
             Err(Error::InvalidLambda)
         );
+        // Without weight decay the training-set size is not used: n = 0 is fine.
+        assert_eq!(Step::regularised(1.0, 0.0, 0).validate(), Ok(()));
     }
 }
