@@ -91,10 +91,12 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 #[test]
 fn the_counter_sees_a_large_allocation() {
     let _serial = serial();
-    // The measurement itself: 64 MB really allocated is seen as such.
+    // The measurement itself: 64 MB really allocated is seen as such. The
+    // counter is the process's, and the test harness's own threads may free
+    // a few bytes meanwhile, so the peak may read a little under 64 MB.
     let (v, peak) = peak_of(|| vec![1u8; 64 << 20]);
     assert_eq!(v.len(), 64 << 20);
-    assert!(peak >= 64 << 20, "{peak}");
+    assert!(peak >= (64 << 20) - (64 << 10), "{peak}");
 }
 
 #[test]
