@@ -348,6 +348,30 @@ mod tests {
     }
 
     #[test]
+    fn predict_answers_the_largest_output_and_nothing_for_nan() {
+        let mut net: Box<Network<50, 12, 4>> = Box::default();
+        net.init_with(Init::Normal, &mut seeded(3));
+        let mut dev: Box<DeviceNet<50, 12, 4>> = Box::default();
+        dev.copy_from(&net);
+        let mut answers = [0usize; 4];
+        for seed in 0..40 {
+            let x = image::<50>(seed);
+            let want = crate::network::argmax(&plain(&net, &x));
+            assert_eq!(dev.predict::<4>(&x), want, "seed {seed}");
+            if let Some(d) = want {
+                answers[d] += 1;
+            }
+        }
+        // The images reach more than one answer, so a constant cannot pass.
+        assert!(
+            answers.iter().filter(|&&n| n > 0).count() > 1,
+            "{answers:?}"
+        );
+        dev.output_biases[2] = f32::NAN;
+        assert_eq!(dev.predict::<4>(&image::<50>(0)), None);
+    }
+
+    #[test]
     fn hidden_sums_by_hand() {
         let mut dev: DeviceNet<4, 2, 1> = DeviceNet::zeroed();
         dev.hidden_weights = [[1.0, -1.0], [2.0, 0.5], [-3.0, 4.0], [0.25, 8.0]];

@@ -233,6 +233,20 @@ mod tests {
     }
 
     #[test]
+    fn in_place_is_expf_of_every_element() {
+        // 37 elements: two whole blocks of 16 and a tail.
+        let mut v = [0.0f32; 37];
+        for (i, x) in v.iter_mut().enumerate() {
+            *x = (i as f32 - 18.0) * 2.9;
+        }
+        let mut e = v;
+        expf_in_place(&mut e);
+        for (x, got) in v.iter().zip(e) {
+            assert_eq!(got.to_bits(), libm::expf(*x).to_bits(), "expf({x})");
+        }
+    }
+
+    #[test]
     fn sigmoid_and_softmax_match_the_plain_ones() {
         let mut z = [0.0f32; 37];
         for (i, v) in z.iter_mut().enumerate() {

@@ -316,6 +316,18 @@ mod tests {
     }
 
     #[test]
+    fn is_finite_looks_at_both_layers() {
+        let net: Network<3, 2, 2> = Network::from_seed(1);
+        assert!(net.is_finite());
+        let mut hidden = net.clone();
+        hidden.hidden.weights[1][2] = f32::NAN;
+        assert!(!hidden.is_finite());
+        let mut output = net.clone();
+        output.output.biases[0] = f32::INFINITY;
+        assert!(!output.is_finite());
+    }
+
+    #[test]
     fn feedforward_by_hand() {
         // [1, 1, 1] network: a1 = σ(2·0.5 + 0) = σ(1); a2 = σ(−1·σ(1) + 0.5).
         let net = Network::new(Layer::new([[2.0]], [0.0]), Layer::new([[-1.0]], [0.5]));

@@ -413,6 +413,23 @@ mod tests {
     }
 
     #[test]
+    fn descend_with_decay_scales_rows_past_the_bit_mask() {
+        // More rows than a `u128` has bits: those past 128 are never marked
+        // touched, and decay like every untouched row.
+        let mut weights = [Row([1.5f32, -2.0]); 130];
+        let mut nabla = [Row::<2>::ZERO; 130];
+        nabla[3] = Row([4.0, 8.0]);
+        let mut touched = 1u128 << 3;
+        descend(&mut weights, &mut nabla, &mut touched, 0.5, 0.25);
+        assert_eq!(weights[3], Row([0.75 - 1.0, -1.0 - 2.0]));
+        for c in [0, 127, 128, 129] {
+            assert_eq!(weights[c], Row([0.75, -1.0]), "row {c}");
+        }
+        assert_eq!(touched, 0);
+        assert!(nabla.iter().all(|r| *r == Row::ZERO));
+    }
+
+    #[test]
     fn accumulate_and_descend_match_the_dense_update() {
         let mut layer = Layer::<40, 3>::zeroed();
         for (j, row) in layer.weights.iter_mut().enumerate() {

@@ -612,6 +612,79 @@ mod tests {
     }
 
     #[test]
+    fn a_picture_knows_its_size() {
+        let pixels = [0u8; 2 * 7 + 3];
+        let grey = Grey::with_stride(&pixels, 3, 3, 7).unwrap();
+        assert_eq!((grey.width(), grey.height()), (3, 3));
+        let grey = Grey::new(&pixels[..12], 4, 3).unwrap();
+        assert_eq!((grey.width(), grey.height()), (4, 3));
+    }
+
+    #[test]
+    fn the_background_is_the_mean_of_the_whole_frame() {
+        // 5 × 4: top and bottom rows 200, the left and right edges of the
+        // middle rows 0, the inside 100 (not part of the frame). The frame
+        // is 14 pixels summing to 2000: mean 143, light, so inverted.
+        #[rustfmt::skip]
+        let pixels = [
+            200, 200, 200, 200, 200,
+              0, 100, 100, 100,   0,
+              0, 100, 100, 100,   0,
+            200, 200, 200, 200, 200,
+        ];
+        let level = ink_level(&Grey::new(&pixels, 5, 4).unwrap());
+        assert!(level.inverted);
+        assert_eq!(level.background, 255 - 143);
+        // One column: each pixel of it counts once (mean of 0, 90, 30).
+        let level = ink_level(&Grey::new(&[0, 90, 30], 1, 3).unwrap());
+        assert!(!level.inverted);
+        assert_eq!(level.background, 40);
+        // A frame exactly half way (mean 127.5) reads as dark: not inverted.
+        let level = ink_level(&Grey::new(&[0, 255], 2, 1).unwrap());
+        assert!(!level.inverted);
+        assert_eq!(level.background, 128);
+    }
+
+    #[test]
+    fn ink_starts_at_the_threshold_share_of_the_peak() {
+        // Peak 200 over a black background: ink is at least 200·32/255 =
+        // 25.1, so 26 is ink and 25 is not.
+        let level = InkLevel {
+            inverted: false,
+            background: 0,
+        };
+        #[rustfmt::skip]
+        let pixels = [
+            0, 25,  0, 0,
+            0, 200, 0, 0,
+            0,  0,  0, 26,
+        ];
+        let grey = Grey::new(&pixels, 4, 3).unwrap();
+        assert_eq!(ink_box(&grey, level, 200), Some((1, 1, 3, 2)));
+        assert_eq!(
+            ink_box(&Grey::new(&[0; 6], 3, 2).unwrap(), level, 200),
+            None
+        );
+    }
+
+    #[test]
+    fn centre_puts_the_centre_of_mass_in_the_middle_pixel() {
+        // One pixel: its centre goes to pixel 14 of 0..28.
+        let mut scaled = [0u8; BOX * BOX];
+        scaled[0] = 255;
+        assert_eq!(centre(&scaled, 1, 1), Some((CENTRE, CENTRE)));
+        // A 3 × 3 square: its middle pixel (1, 1) goes to 14.
+        let mut scaled = [0u8; BOX * BOX];
+        for y in 0..3 {
+            for x in 0..3 {
+                scaled[y * BOX + x] = 90;
+            }
+        }
+        assert_eq!(centre(&scaled, 3, 3), Some((CENTRE - 1, CENTRE - 1)));
+        assert_eq!(centre(&[0; BOX * BOX], 3, 3), None);
+    }
+
+    #[test]
     fn degenerate_and_huge_sizes_are_refused_before_reading() {
         assert_eq!(Grey::new(&[], 0, 5), Err(PrepareError::Empty));
         assert_eq!(Grey::new(&[1, 2], 2, 0), Err(PrepareError::Empty));

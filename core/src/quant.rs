@@ -209,9 +209,6 @@ impl<const I: usize, const H: usize, const O: usize, const T: usize> QuantNet<I,
         )
     }
 
-    /// Number of weight bytes (`I·H + H·O`).
-    pub const WEIGHT_BYTES: usize = I * H + H * O;
-
     /// Quantises `net` into this network, in place (see the module docs).
     ///
     /// `calibration` yields the images whose largest hidden weighted inputs
@@ -955,6 +952,14 @@ mod tests {
         assert_eq!(multiplier(1e9, 1), 2_000_000_000);
         assert_eq!(multiplier(1e10, 1), i32::MAX);
         assert_eq!(layer_shift(0.0), 62);
+        // Past the ends: the shift stays within 1..=62, and NaN gets 62.
+        assert_eq!(layer_shift(1e12), 1);
+        assert_eq!(layer_shift(1e-30), 62);
+        assert_eq!(layer_shift(-2.0), 62);
+        assert_eq!(layer_shift(f64::NAN), 62);
+        // m exactly 2^31 − 1/2 rounds to 2^31, one bit too many: the shift
+        // stops short of it.
+        assert_eq!(layer_shift(2_147_483_647.5 / 4_294_967_296.0), 31);
         assert_eq!(multiplier(f64::NAN, 3), 0);
         assert_eq!(requantize(12345, 0, 62), 0);
         // Any multiplier: 31 significant bits, within half a unit of the exact product.
@@ -1246,6 +1251,61 @@ mod tests {
                 check_every_kernel(&*q, x);
             }
         }
+    }
+
+    #[test]
+    fn quantize_fills_the_sigmoid_table_centred_on_zero() {
+        let net: Box<Network<40, 12, 4>> = Box::new(Network::from_seed(2));
+        let mut q: Box<QuantNet<40, 12, 4, SIGMOID_TABLE_LEN>> = Box::default();
+        q.quantize(&net, &[]);
+        assert_eq!(q.sigmoid_table, sigmoid_table());
+        // A shorter table is the middle of the full one.
+        let mut short: Box<QuantNet<40, 12, 4, 16>> = Box::default();
+        short.quantize(&net, &[]);
+        let full = sigmoid_table();
+        assert_eq!(short.sigmoid_table[..], full[504..520]);
+    }
+
+    #[test]
+    fn predict_answers_the_largest_logit_the_first_on_ties() {
+        let mut net: Box<Network<40, 12, 4>> = Box::new(Network::from_seed(6));
+        net.output.biases = [0.5, -0.3, 0.2, 0.1];
+        let mut q: Box<QuantNet<40, 12, 4, SIGMOID_TABLE_LEN>> = Box::default();
+        q.quantize(&net, &[]);
+        let mut answers = [0usize; 4];
+        for seed in 0..40 {
+            let x = image::<40>(seed);
+            let logits = q.logits::<Pairs>(&x);
+            let best = (0..4).fold(0, |b, i| if logits[i] > logits[b] { i } else { b });
+            assert_eq!(q.predict::<Pairs>(&x), best, "image {seed}: {logits:?}");
+            answers[best] += 1;
+        }
+        assert!(
+            answers.iter().filter(|&&n| n > 0).count() > 1,
+            "{answers:?}"
+        );
+        // Every logit equal (a network of zeros): the first output.
+        let zeros: Box<QuantNet<40, 12, 4, SIGMOID_TABLE_LEN>> = Box::default();
+        let x = image::<40>(1);
+        assert_eq!(zeros.logits::<Pairs>(&x), [0; 4]);
+        assert_eq!(zeros.predict::<Pairs>(&x), 0);
+    }
+
+    #[test]
+    fn weight_scale_covers_the_weights_and_the_bias() {
+        let input_scale = 1.0 / 255.0;
+        // The weights decide: max |w| / 127.
+        assert_eq!(
+            weight_scale(&[0.5, -2.54, 1.0], 0.1, input_scale),
+            2.54f32 as f64 / 127.0
+        );
+        // A bias too big for 25 bits on the weights' scale raises it.
+        let scale = weight_scale(&[0.001, -0.002], 1.0e6, input_scale);
+        assert_eq!(scale, 1.0e6 / (BIAS_MAX * input_scale));
+        // Nothing to scale, or a scale that is not a number: 1.
+        assert_eq!(weight_scale(&[0.0, -0.0], 0.0, input_scale), 1.0);
+        assert_eq!(weight_scale(&[f32::INFINITY, 1.0], 0.0, input_scale), 1.0);
+        assert_eq!(weight_scale(&[1.0], f32::INFINITY, input_scale), 1.0);
     }
 
     fn image<const I: usize>(seed: usize) -> [u8; I] {
