@@ -8,7 +8,7 @@ use digitnet_core::head::{ExampleGrad, Head, HeadGrad};
 use digitnet_core::input::{one_hot, PIXEL_MAX};
 use digitnet_core::pixel_major::{
     accumulate, descend, from_layer, lane_sum, lane_sum_pair, sparsify, to_layer, weighted_sums,
-    PixelMajor, Row, SparseImage,
+    LaneIndex, PixelMajor, Row, SparseImage,
 };
 use digitnet_core::random::seeded;
 use digitnet_core::{Activation, Cost, Gradient, Init, Network, Step};
@@ -40,6 +40,28 @@ fn label(seed: usize) -> usize {
     (seed * 7 + 1) % O
 }
 
+/// An image's non-zero pixels, lane by lane, as [`sparsify`] lists them.
+struct Listed {
+    pixels: [[u8; 2]; I],
+    n: usize,
+    index: LaneIndex,
+}
+
+impl Listed {
+    fn of(x: &[u8; I]) -> Self {
+        let mut pixels = [[0u8; 2]; I];
+        let (n, index) = sparsify(x, &mut pixels);
+        Self { pixels, n, index }
+    }
+
+    fn image(&self) -> SparseImage<'_> {
+        SparseImage {
+            pixels: &self.pixels[..self.n],
+            index: &self.index,
+        }
+    }
+}
+
 /// The fast path's state: pixel-major weights and their gradient, the head.
 struct Fast {
     hidden: PixelMajor<W, R>,
@@ -66,12 +88,8 @@ impl Fast {
     /// by example, then the step.
     fn step(&mut self, batch: &[([u8; I], usize)], decay: f32, eta: f32) {
         for (x, l) in batch {
-            let mut pixels = [[0u8; 2]; I];
-            let (n, index) = sparsify(x, &mut pixels);
-            let sparse = SparseImage {
-                pixels: &pixels[..n],
-                index: &index,
-            };
+            let listed = Listed::of(x);
+            let sparse = listed.image();
             let sums = weighted_sums(&self.hidden, &sparse);
             let y = one_hot::<O>(*l).unwrap();
             let mut g = ExampleGrad::zeroed();
@@ -105,13 +123,8 @@ impl Fast {
     }
 
     fn predict(&self, x: &[u8; I]) -> Option<usize> {
-        let mut pixels = [[0u8; 2]; I];
-        let (n, index) = sparsify(x, &mut pixels);
-        let sparse = SparseImage {
-            pixels: &pixels[..n],
-            index: &index,
-        };
-        self.head.predict(&weighted_sums(&self.hidden, &sparse))
+        self.head
+            .predict(&weighted_sums(&self.hidden, &Listed::of(x).image()))
     }
 }
 
@@ -202,12 +215,8 @@ fn one_lane_sums_like_a_pair() {
     let fast = Fast::of(&net);
     for seed in 0..10 {
         let x = image(seed);
-        let mut pixels = [[0u8; 2]; I];
-        let (n, index) = sparsify(&x, &mut pixels);
-        let sparse = SparseImage {
-            pixels: &pixels[..n],
-            index: &index,
-        };
+        let listed = Listed::of(&x);
+        let sparse = listed.image();
         for l in (0..8).step_by(2) {
             let (a, b) = lane_sum_pair(
                 (&fast.hidden[l], &fast.hidden[l + 1]),
