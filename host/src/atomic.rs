@@ -346,4 +346,19 @@ mod tests {
         std::fs::write(one.join(".digitnet-9.journal"), "something else\n").unwrap();
         assert!(recover(&one).unwrap().is_empty());
     }
+
+    #[test]
+    fn recovery_reports_a_journal_it_cannot_remove() {
+        let dir = tempfile::tempdir().unwrap();
+        // The journal names a folder as its own copy: removing it fails with
+        // an error other than "not found", which recovery must report, not
+        // pass over as a copy another run already removed.
+        let journal = dir.path().join(".digitnet-8.journal");
+        let stuck = dir.path().join("stuck");
+        std::fs::create_dir(&stuck).unwrap();
+        let text = format!("{JOURNAL_HEADER}journal\t{}\n", stuck.display());
+        std::fs::write(&journal, text).unwrap();
+        assert!(recover(dir.path()).is_err());
+        assert!(stuck.is_dir());
+    }
 }

@@ -124,4 +124,39 @@ mod tests {
             });
         }
     }
+
+    /// A waiting thread spins while its spin time lasts, and sleeps after it.
+    #[test]
+    fn a_waiting_thread_spins_first_then_sleeps() {
+        use std::time::Duration;
+        // Spin time far longer than the wait: thread 0 never sleeps.
+        let mut long = Barrier::new(2, 2);
+        long.spin = Duration::from_secs(60);
+        // No spin time (more threads than cores): thread 0 sleeps at once.
+        let none = Barrier::new(2, 1);
+        for (barrier, sleeps) in [(&long, false), (&none, true)] {
+            let slept = std::thread::scope(|s| {
+                let first = s.spawn(|| {
+                    barrier.register(0);
+                    barrier.wait(0)
+                });
+                barrier.register(1);
+                // Arrive second: once thread 0 waits, and (when it should
+                // sleep) once it sleeps, or after 10 s.
+                let start = std::time::Instant::now();
+                while barrier.count.load(Ordering::SeqCst) == 0
+                    || (sleeps && !barrier.sleeping[0].load(Ordering::SeqCst))
+                {
+                    if start.elapsed() > Duration::from_secs(10) {
+                        break;
+                    }
+                    std::thread::yield_now();
+                }
+                std::thread::sleep(Duration::from_millis(20));
+                assert!(!barrier.wait(1), "the last thread to arrive never waits");
+                first.join().unwrap()
+            });
+            assert_eq!(slept, sleeps);
+        }
+    }
 }

@@ -233,3 +233,32 @@ fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     values.get(values.len() / 2).copied().unwrap_or(0.0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn gunzip_time_counts_gzip_files_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let raw = dir.path().join("raw");
+        let gz = dir.path().join("raw.gz");
+        let bytes = vec![7u8; 1 << 20];
+        std::fs::write(&raw, &bytes).unwrap();
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(&bytes).unwrap();
+        std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+        // Decompressing a megabyte takes time; a raw or missing file takes none.
+        assert!(gunzip_time(&gz) > 0.0);
+        assert_eq!(gunzip_time(&raw), 0.0);
+        assert_eq!(gunzip_time(&dir.path().join("missing.gz")), 0.0);
+    }
+
+    #[test]
+    fn median_is_the_upper_middle() {
+        assert_eq!(median(&mut [3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&mut [4.0, 1.0, 3.0, 2.0]), 3.0);
+        assert_eq!(median(&mut []), 0.0);
+    }
+}

@@ -847,6 +847,60 @@ mod tests {
         assert_eq!(args.config(), d);
     }
 
+    /// `bench`'s flags override its preset one by one; the rest is the preset's.
+    #[test]
+    fn bench_flags_override_the_preset() {
+        let args = Cli::parse_from(["digitnet", "bench", "--preset", "best"]);
+        let Command::Bench(args) = args.command else {
+            panic!("not bench")
+        };
+        let best = Preset::Best.config();
+        assert_eq!(
+            args.config(),
+            TrainConfig {
+                epochs: 5,
+                threads: 0,
+                ..best
+            }
+        );
+        let args = Cli::parse_from([
+            "digitnet",
+            "bench",
+            "--preset",
+            "best",
+            "--hidden",
+            "20",
+            "--activation",
+            "sigmoid",
+            "--cost",
+            "quadratic",
+            "--eta",
+            "0.5",
+            "--epochs",
+            "2",
+            "--threads",
+            "3",
+            "--simd",
+            "baseline",
+        ]);
+        let Command::Bench(args) = args.command else {
+            panic!("not bench")
+        };
+        assert_eq!(
+            args.config(),
+            TrainConfig {
+                hidden: 20,
+                activation: Activation::Sigmoid,
+                cost: Cost::Quadratic,
+                eta: 0.5,
+                epochs: 2,
+                threads: 3,
+                simd: Simd::Baseline,
+                ..best
+            }
+        );
+    }
+
     /// Every command documents the defaults of the flags that have one.
     #[test]
     fn every_command_shows_its_defaults() {

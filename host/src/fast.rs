@@ -886,6 +886,32 @@ mod tests {
     }
 
     #[test]
+    fn merged_tallies_keep_every_count_and_any_variation() {
+        let (a, b) = ([0.1f32; CLASSES], [0.2f32; CLASSES]);
+        let of = |outputs: &[[f32; CLASSES]]| {
+            let mut t = Tally::default();
+            for o in outputs {
+                t.add(o, Some(0));
+            }
+            t
+        };
+        // Variation inside either part, or between their first images, survives.
+        assert!(!of(&[a, b]).merge(of(&[a])).constant());
+        assert!(!of(&[a]).merge(of(&[a, b])).constant());
+        assert!(!of(&[a]).merge(of(&[b])).constant());
+        assert!(of(&[a, a]).merge(of(&[a])).constant());
+        assert!(of(&[]).merge(of(&[a])).constant());
+        let mut nan = a;
+        nan[3] = f32::NAN;
+        let merged = of(&[a, nan]).merge(of(&[b, b]));
+        assert_eq!(merged.images, 4);
+        assert_eq!(merged.correct, 3, "argmax of equal outputs is 0, the label");
+        assert_eq!(merged.non_finite, 1);
+        assert_eq!(merged.unanswered(), 1);
+        assert_eq!(merged.distinct_answers(), 1);
+    }
+
+    #[test]
     fn lane_blocks_follow_the_pairwise_tree() {
         assert_eq!(blocks(0..8), [(3, 0)]);
         assert_eq!(blocks(0..4), [(2, 0)]);
