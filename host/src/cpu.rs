@@ -59,11 +59,17 @@ impl Simd {
     /// The concrete instruction set: `Auto` becomes the widest available one;
     /// an unavailable one is an error.
     pub fn resolve(self) -> Result<Simd, Unsupported> {
+        self.resolve_for(has_avx512(), has_avx2())
+    }
+
+    /// [`Simd::resolve`] on a processor that has AVX-512 and AVX2 as given.
+    fn resolve_for(self, avx512: bool, avx2: bool) -> Result<Simd, Unsupported> {
         match self {
-            Simd::Auto if has_avx512() => Ok(Simd::Avx512),
-            Simd::Auto if has_avx2() => Ok(Simd::Avx2),
-            Simd::Auto => Ok(Simd::Baseline),
-            s if s.available() => Ok(s),
+            Simd::Auto if avx512 => Ok(Simd::Avx512),
+            Simd::Auto if avx2 => Ok(Simd::Avx2),
+            Simd::Auto | Simd::Baseline => Ok(Simd::Baseline),
+            Simd::Avx2 if avx2 => Ok(Simd::Avx2),
+            Simd::Avx512 if avx512 => Ok(Simd::Avx512),
             s => Err(Unsupported(s)),
         }
     }
@@ -176,6 +182,43 @@ mod tests {
                 }
             }
             lanes.iter().sum()
+        }
+    }
+
+    #[test]
+    fn auto_picks_the_widest_set_and_others_need_theirs() {
+        use Simd::*;
+        // (avx512, avx2) → what each choice resolves to.
+        let cases = [
+            (
+                (true, true),
+                [Ok(Avx512), Ok(Baseline), Ok(Avx2), Ok(Avx512)],
+            ),
+            (
+                (false, true),
+                [Ok(Avx2), Ok(Baseline), Ok(Avx2), Err(Unsupported(Avx512))],
+            ),
+            (
+                (false, false),
+                [
+                    Ok(Baseline),
+                    Ok(Baseline),
+                    Err(Unsupported(Avx2)),
+                    Err(Unsupported(Avx512)),
+                ],
+            ),
+        ];
+        for ((avx512, avx2), want) in cases {
+            for (simd, want) in Simd::ALL.into_iter().zip(want) {
+                assert_eq!(
+                    simd.resolve_for(avx512, avx2),
+                    want,
+                    "{simd:?} {avx512} {avx2}"
+                );
+            }
+        }
+        for simd in Simd::ALL {
+            assert_eq!(simd.resolve().is_ok(), simd.available(), "{simd:?}");
         }
     }
 

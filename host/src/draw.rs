@@ -194,6 +194,36 @@ mod tests {
         }
     }
 
+    /// One ink pixel, at column 3 and row 5 of a digit drawn at (4, 2), scale 2.
+    struct OnePixel;
+
+    impl Picture for OnePixel {
+        fn size(&self) -> (u32, u32) {
+            (70, 70)
+        }
+        fn draw<DB: DrawingBackend>(
+            &self,
+            area: &DrawingArea<DB, Shift>,
+        ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+            let mut pixels = [0u8; 784];
+            pixels[5 * 28 + 3] = 55;
+            digit(area, &pixels, (4, 2), 2)
+        }
+    }
+
+    #[test]
+    fn a_digit_pixel_lands_at_its_place_and_scale() {
+        let png = render(&OnePixel, Format::Png, Path::new("d.png")).unwrap();
+        let img = image::load_from_memory(&png).unwrap().to_rgb8();
+        // Grey 255 − 55 = 200 over x 4 + 3·2 = 10..12, y 2 + 5·2 = 12..14.
+        let grey: Vec<(u32, u32)> = (0..70)
+            .flat_map(|x| (0..70).map(move |y| (x, y)))
+            .filter(|&(x, y)| img.get_pixel(x, y).0 != [255, 255, 255])
+            .collect();
+        assert_eq!(grey, [(10, 12), (10, 13), (11, 12), (11, 13)]);
+        assert_eq!(img.get_pixel(10, 12).0, [200, 200, 200]);
+    }
+
     #[test]
     fn formats_by_extension() {
         assert_eq!(Format::of(Path::new("a.svg")).unwrap(), Format::Svg);

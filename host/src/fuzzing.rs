@@ -25,19 +25,34 @@ use crate::{csv_file, idx, model, picture};
 /// the folders under `fuzz/corpus/` and `fuzz/regressions/`.
 pub const TARGETS: [&str; 6] = ["idx", "idx_gzip", "csv", "model", "picture", "prepare"];
 
-/// Runs the entry point of `target` (one of [`TARGETS`]) on `data`; `false`
-/// for an unknown target.
-pub fn run(target: &str, data: &[u8]) -> bool {
-    match target {
+/// Runs the entry point of `target` (one of [`TARGETS`]) on `data`: how
+/// many of its reads accepted the bytes (0 when every one refused them), or
+/// `None` for an unknown target. A corpus should reach both outcomes.
+pub fn run(target: &str, data: &[u8]) -> Option<usize> {
+    Some(match target {
         "idx" => idx_file(data),
         "idx_gzip" => idx_gzip(data),
         "csv" => csv(data),
         "model" => model_file(data),
         "picture" => picture_file(data),
         "prepare" => prepare_grey(data),
-        _ => return false,
+        _ => return None,
+    })
+}
+
+/// 1 for a read that accepted its input (after its promises were checked), 0
+/// for one that refused it (after its message was formatted).
+fn accepted<T, E: Error>(read: Result<T, E>, check: impl FnOnce(T)) -> usize {
+    match read {
+        Ok(value) => {
+            check(value);
+            1
+        }
+        Err(e) => {
+            drop(report(&e));
+            0
+        }
     }
-    true
 }
 
 /// Formats an error and its causes, as `main` prints them.
@@ -55,115 +70,100 @@ fn report(err: &dyn Error) -> String {
 
 /// `data` as an IDX images file and as an IDX labels file (raw or gzip, told
 /// apart by the content). A raw file that reads is its own encoding.
-pub fn idx_file(data: &[u8]) {
+pub fn idx_file(data: &[u8]) -> usize {
     let path = Path::new("fuzz-input");
     let gzip = data.starts_with(&[0x1f, 0x8b]);
-    match idx::parse_images(data, path) {
-        Ok(images) => assert!(gzip || idx::encode_images(&images) == data),
-        Err(e) => drop(report(&e)),
-    }
-    match idx::parse_labels(data, path) {
-        Ok(labels) => {
-            assert!(labels.iter().all(|&l| l <= 9));
-            assert!(gzip || idx::encode_labels(&labels) == data);
-        }
-        Err(e) => drop(report(&e)),
-    }
+    let images = accepted(idx::parse_images(data, path), |images| {
+        assert!(gzip || idx::encode_images(&images) == data)
+    });
+    let labels = accepted(idx::parse_labels(data, path), |labels| {
+        assert!(labels.iter().all(|&l| l <= 9));
+        assert!(gzip || idx::encode_labels(&labels) == data);
+    });
+    images + labels
 }
 
 /// `data` gzipped, then read as [`idx_file`] reads it: the gunzipping
 /// reader's bounds, on any content.
-pub fn idx_gzip(data: &[u8]) {
+pub fn idx_gzip(data: &[u8]) -> usize {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     let gzipped = encoder
         .write_all(data)
         .and_then(|()| encoder.finish())
         .unwrap_or_default();
     let path = Path::new("fuzz-input.gz");
-    match idx::parse_images(&gzipped, path) {
-        Ok(images) => assert!(idx::encode_images(&images) == data),
-        Err(e) => drop(report(&e)),
-    }
-    match idx::parse_labels(&gzipped, path) {
-        Ok(labels) => assert!(idx::encode_labels(&labels) == data),
-        Err(e) => drop(report(&e)),
-    }
+    let images = accepted(idx::parse_images(&gzipped, path), |images| {
+        assert!(idx::encode_images(&images) == data)
+    });
+    let labels = accepted(idx::parse_labels(&gzipped, path), |labels| {
+        assert!(idx::encode_labels(&labels) == data)
+    });
+    images + labels
 }
 
 /// `data` as a CSV file of labelled digits; what reads, re-encoded, reads the same.
-pub fn csv(data: &[u8]) {
+pub fn csv(data: &[u8]) -> usize {
     let path = Path::new("fuzz-input.csv");
-    match csv_file::parse(data, path) {
-        Ok(set) => {
-            assert!(!set.is_empty() && set.images.len() == set.labels.len());
-            let again = csv_file::parse(csv_file::encode(&set).as_bytes(), path);
-            assert!(
-                again.is_ok_and(|a| a == set),
-                "re-encoded CSV reads differently"
-            );
-            match csv_file::split(set, path) {
-                Ok((train, test)) => assert!(!train.is_empty() && !test.is_empty()),
-                Err(e) => drop(report(&e)),
-            }
-        }
-        Err(e) => drop(report(&e)),
-    }
+    accepted(csv_file::parse(data, path), |set| {
+        assert!(!set.is_empty() && set.images.len() == set.labels.len());
+        let again = csv_file::parse(csv_file::encode(&set).as_bytes(), path);
+        assert!(
+            again.is_ok_and(|a| a == set),
+            "re-encoded CSV reads differently"
+        );
+        accepted(csv_file::split(set, path), |(train, test)| {
+            assert!(!train.is_empty() && !test.is_empty())
+        });
+    })
 }
 
 /// `data` as a model file, of any supported width and as a tiny `[3, 2, 2]`
 /// network (which small inputs can reach); what loads, saved again, loads
 /// to the same bytes.
-pub fn model_file(data: &[u8]) {
+pub fn model_file(data: &[u8]) -> usize {
     let path = Path::new("fuzz-input.safetensors");
-    match model::from_bytes_any(data, path) {
-        Ok(loaded) => {
-            let bytes = model::to_bytes_any(&loaded.net, loaded.info.as_ref());
-            let again = model::from_bytes_any(&bytes, path).map(|a| {
-                assert_eq!(a.net, loaded.net);
-                model::to_bytes_any(&a.net, a.info.as_ref())
-            });
-            assert!(
-                again.is_ok_and(|a| a == bytes),
-                "saved again, reads differently"
-            );
-        }
-        Err(e) => drop(report(&e)),
-    }
-    match model::from_bytes::<3, 2, 2>(data, path) {
-        Ok(loaded) => {
-            let bytes = model::to_bytes(&loaded.net, loaded.info.as_ref());
-            let again = model::from_bytes::<3, 2, 2>(&bytes, path)
-                .map(|a| model::to_bytes(&a.net, a.info.as_ref()));
-            assert!(
-                again.is_ok_and(|a| a == bytes),
-                "saved again, reads differently"
-            );
-        }
-        Err(e) => drop(report(&e)),
-    }
+    let any = accepted(model::from_bytes_any(data, path), |loaded| {
+        let bytes = model::to_bytes_any(&loaded.net, loaded.info.as_ref());
+        let again = model::from_bytes_any(&bytes, path).map(|a| {
+            assert_eq!(a.net, loaded.net);
+            model::to_bytes_any(&a.net, a.info.as_ref())
+        });
+        assert!(
+            again.is_ok_and(|a| a == bytes),
+            "saved again, reads differently"
+        );
+    });
+    let tiny = accepted(model::from_bytes::<3, 2, 2>(data, path), |loaded| {
+        let bytes = model::to_bytes(&loaded.net, loaded.info.as_ref());
+        let again = model::from_bytes::<3, 2, 2>(&bytes, path)
+            .map(|a| model::to_bytes(&a.net, a.info.as_ref()));
+        assert!(
+            again.is_ok_and(|a| a == bytes),
+            "saved again, reads differently"
+        );
+    });
+    any + tiny
 }
 
 /// `data` as a picture file, decoded and prepared as `digitnet predict` does.
-pub fn picture_file(data: &[u8]) {
+pub fn picture_file(data: &[u8]) -> usize {
     let path = Path::new("fuzz-input.png");
-    match picture::decode(data, path) {
-        Ok(grey) => {
-            assert_eq!(grey.pixels.len(), grey.width * grey.height);
-            match picture::prepare_grey(&grey, path) {
-                Ok(digit) => check_prepared(&digit),
-                Err(e) => drop(report(&e)),
-            }
-        }
-        Err(e) => drop(report(&e)),
-    }
+    let mut prepared = 0;
+    let decoded = accepted(picture::decode(data, path), |grey| {
+        assert_eq!(grey.pixels.len(), grey.width * grey.height);
+        prepared = accepted(picture::prepare_grey(&grey, path), |digit| {
+            check_prepared(&digit)
+        });
+    });
+    decoded + prepared
 }
 
 /// `data` as raw grey pixels, straight into the core's preparation: the
 /// first byte (plus one) is the width, the rest the rows (a partial last row
 /// is dropped). Reaches the preparation's corners far faster than decoding does.
-pub fn prepare_grey(data: &[u8]) {
+pub fn prepare_grey(data: &[u8]) -> usize {
     let Some((&w, pixels)) = data.split_first() else {
-        return;
+        return 0;
     };
     let width = usize::from(w) + 1;
     let height = pixels.len() / width;
@@ -172,8 +172,12 @@ pub fn prepare_grey(data: &[u8]) {
             let (x, y, bw, bh) = digit.ink_box;
             assert!(bw >= 1 && bh >= 1 && x + bw <= width && y + bh <= height);
             check_prepared(&digit);
+            1
         }
-        Err(e) => assert!(!e.to_string().is_empty()),
+        Err(e) => {
+            assert!(!e.to_string().is_empty());
+            0
+        }
     }
 }
 
@@ -195,10 +199,10 @@ mod tests {
     fn every_target_runs_on_empty_and_small_inputs() {
         for target in TARGETS {
             for data in [&b""[..], b"\x1f\x8b", b"\0\0\x08\x01\0\0\0\0", b"label"] {
-                assert!(run(target, data), "{target}");
+                assert!(run(target, data).is_some(), "{target}");
             }
         }
-        assert!(!run("no-such-target", b""));
+        assert_eq!(run("no-such-target", b""), None);
     }
 
     #[test]

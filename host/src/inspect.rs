@@ -516,6 +516,38 @@ mod tests {
     }
 
     #[test]
+    fn mistake_grid_puts_each_digit_in_its_framed_cell() {
+        let data = data();
+        let m = mistakes(&always_three(), &data);
+        let shown = &m[..12.min(m.len())];
+        let grid = MistakeGrid {
+            shown,
+            wrong: m.len(),
+            total: 12,
+        };
+        let png = render(&grid, Format::Png, Path::new("m.png")).unwrap();
+        let img = image::load_from_memory(&png).unwrap().to_rgb8();
+        let at = |x: i32, y: i32| img.get_pixel(x as u32, y as u32).0;
+        // Mistake i is cell (i mod 10, i div 10); its uniform grey image fills
+        // the cell's digit square, inside a light grey frame.
+        for (i, mistake) in shown.iter().enumerate().skip(1) {
+            let (col, row) = (i as i32 % 10, i as i32 / 10);
+            let x = MARGIN + col * MistakeGrid::CELL_W + 5;
+            let y = TITLE + row * MistakeGrid::CELL_H;
+            let g = 255 - mistake.image[0];
+            assert_eq!(at(x, y), [g; 3], "mistake {i}");
+            assert_eq!(at(x + DIGIT - 1, y + DIGIT - 1), [g; 3], "mistake {i}");
+            assert_eq!(at(x - 1, y + DIGIT / 2), [200; 3], "mistake {i}'s frame");
+            assert_eq!(
+                at(x + DIGIT, y + DIGIT / 2),
+                [200; 3],
+                "mistake {i}'s frame"
+            );
+            assert_eq!(at(x - 3, y + DIGIT / 2), [255; 3], "mistake {i}");
+        }
+    }
+
+    #[test]
     fn weight_tiles_and_colours() {
         assert_eq!(weight_colour(1.0, 1.0), RGBColor(255, 0, 0));
         assert_eq!(weight_colour(-2.0, 2.0), RGBColor(0, 0, 255));
