@@ -554,6 +554,9 @@ mod tests {
         assert_eq!(weight_colour(0.0, 1.0), RGBColor(255, 255, 255));
         assert_eq!(weight_colour(0.5, 1.0), RGBColor(255, 128, 128));
         assert_eq!(weight_colour(0.3, 0.0), RGBColor(255, 255, 255));
+        // Scaled by the tile's largest |w|: a quarter of the way to red or blue.
+        assert_eq!(weight_colour(0.5, 2.0), RGBColor(255, 191, 191));
+        assert_eq!(weight_colour(-0.5, 2.0), RGBColor(191, 191, 255));
         let grid = WeightGrid::of(&always_three());
         assert_eq!(grid.weights.len(), 10);
         assert_eq!(grid.weights[2][1], -0.5);
@@ -564,6 +567,43 @@ mod tests {
         let (x, y) = (left + 2 * WeightGrid::CELL_W + 5, TITLE + 20);
         assert_eq!(img.get_pixel(x as u32 + 1, y as u32 + 1).0, [255, 0, 0]);
         assert_eq!(img.get_pixel(x as u32 + 5, y as u32 + 1).0, [128, 128, 255]);
+    }
+
+    #[test]
+    fn weight_tiles_go_row_by_row() {
+        // Twelve tiles: the first pixel of tile 11 (second row) red, of the others blue.
+        let weights = (0..12)
+            .map(|j| {
+                let mut row = [0.0f32; PIXELS];
+                row[0] = if j == 11 { 1.0 } else { -1.0 };
+                row
+            })
+            .collect();
+        let grid = WeightGrid {
+            weights,
+            description: String::from("twelve tiles"),
+        };
+        let png = render(&grid, Format::Png, Path::new("w.png")).unwrap();
+        let img = image::load_from_memory(&png).unwrap().to_rgb8();
+        let columns = grid.columns();
+        let left = (img.width() as i32 - columns * WeightGrid::CELL_W) / 2;
+        for j in 0..12 {
+            let (col, row) = (j % columns, j / columns);
+            let x = left + col * WeightGrid::CELL_W + 5;
+            let y = TITLE + 20 + row * WeightGrid::CELL_H;
+            let want = if j == 11 { [255, 0, 0] } else { [0, 0, 255] };
+            assert_eq!(
+                img.get_pixel(x as u32 + 1, y as u32 + 1).0,
+                want,
+                "tile {j}"
+            );
+            // The tile's second pixel is 0: white.
+            assert_eq!(
+                img.get_pixel(x as u32 + 5, y as u32 + 1).0,
+                [255; 3],
+                "tile {j}"
+            );
+        }
     }
 
     #[test]
