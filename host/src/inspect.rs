@@ -607,6 +607,66 @@ mod tests {
     }
 
     #[test]
+    fn confusion_map_cells_and_labels_in_place() {
+        let evaluation = Evaluation::run_any(&always_three(), &data());
+        let map = ConfusionMap {
+            evaluation: &evaluation,
+        };
+        let png = render(&map, Format::Png, Path::new("c.png")).unwrap();
+        let img = image::load_from_memory(&png).unwrap().to_rgb8();
+        assert_eq!(img.dimensions(), map.size());
+        let side = CLASSES as i32 * ConfusionMap::CELL;
+        assert_eq!(
+            map.size(),
+            (
+                (ConfusionMap::LEFT + side + 40) as u32,
+                (ConfusionMap::TOP + side + 30) as u32
+            )
+        );
+        let at = |x: i32, y: i32| img.get_pixel(x as u32, y as u32).0;
+        // Whether the square of half-side 8 around (x, y) holds a pixel `ink` says is ink.
+        let inked = |(x, y): (i32, i32), ink: fn([u8; 3]) -> bool| {
+            (x - 8..=x + 8).any(|x| (y - 8..=y + 8).any(|y| ink(at(x, y))))
+        };
+        let cell = ConfusionMap::CELL;
+        // Every digit is answered 3: column 3 full (dark, its count in white), the rest empty.
+        for actual in 0..CLASSES as i32 {
+            for predicted in 0..CLASSES as i32 {
+                let x = ConfusionMap::LEFT + predicted * cell;
+                let y = ConfusionMap::TOP + actual * cell;
+                let fill = share_colour(if predicted == 3 { 1.0 } else { 0.0 });
+                let fill = [fill.0, fill.1, fill.2];
+                assert_eq!(at(x + 3, y + 3), fill, "cell {actual}, {predicted}");
+                assert_eq!(
+                    at(x + cell - 3, y + cell - 3),
+                    fill,
+                    "cell {actual}, {predicted}"
+                );
+                assert_eq!(
+                    at(x, y + cell / 3),
+                    [220; 3],
+                    "cell {actual}, {predicted}'s edge"
+                );
+                let centre = (x + cell / 2, y + cell / 2);
+                let text = (centre.0 - 8..=centre.0 + 8)
+                    .any(|x| (centre.1 - 8..=centre.1 + 8).any(|y| at(x, y) != fill));
+                assert_eq!(text, predicted == 3, "cell {actual}, {predicted}'s count");
+            }
+            // The digit labels: above each column, left of each row.
+            let mid = ConfusionMap::LEFT + actual * cell + cell / 2;
+            assert!(
+                inked((mid, ConfusionMap::TOP - 14), |p| p[0] < 128),
+                "column {actual}"
+            );
+            let mid = ConfusionMap::TOP + actual * cell + cell / 2;
+            assert!(
+                inked((ConfusionMap::LEFT - 16, mid), |p| p[0] < 128),
+                "row {actual}"
+            );
+        }
+    }
+
+    #[test]
     fn confusion_map_counts_and_shades() {
         let evaluation = Evaluation::run_any(&always_three(), &data());
         let map = ConfusionMap {
