@@ -544,6 +544,10 @@ mod tests {
                 "mistake {i}'s frame"
             );
             assert_eq!(at(x - 3, y + DIGIT / 2), [255; 3], "mistake {i}");
+            // Its label "true → predicted" centred below it.
+            let (lx, ly) = (x + DIGIT / 2, y + DIGIT + 12);
+            let ink = (lx - 6..=lx + 6).any(|x| (ly - 5..=ly + 5).any(|y| at(x, y)[0] < 128));
+            assert!(ink, "mistake {i}'s label");
         }
     }
 
@@ -597,6 +601,11 @@ mod tests {
                 want,
                 "tile {j}"
             );
+            // Its number centred below it.
+            let (lx, ly) = (x + WeightGrid::TILE / 2, y + WeightGrid::TILE + 11);
+            let ink = (lx - 5..=lx + 5)
+                .any(|x| (ly - 5..=ly + 5).any(|y| img.get_pixel(x as u32, y as u32).0[0] < 128));
+            assert!(ink, "tile {j}'s number");
             // The tile's second pixel is 0: white.
             assert_eq!(
                 img.get_pixel(x as u32 + 5, y as u32 + 1).0,
