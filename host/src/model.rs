@@ -699,6 +699,30 @@ fn describe(e: &SafeTensorError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn read_bytes_takes_up_to_the_limit_and_refuses_a_byte_more() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.safetensors");
+        // Sparse files: nothing is written, the zeros are read.
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_len(MAX_FILE_BYTES).unwrap();
+        assert_eq!(
+            read_bytes(&path).map(|b| b.len() as u64).ok(),
+            Some(MAX_FILE_BYTES)
+        );
+        file.set_len(MAX_FILE_BYTES + 1).unwrap();
+        assert!(matches!(
+            read_bytes(&path),
+            Err(ModelError::TooLarge { .. })
+        ));
+        // A stream whose size is not known beforehand is cut off one byte past the limit.
+        #[cfg(target_os = "linux")]
+        assert!(matches!(
+            read_bytes(Path::new("/dev/zero")),
+            Err(ModelError::TooLarge { bytes, .. }) if bytes == MAX_FILE_BYTES + 1
+        ));
+    }
     use digitnet_core::{Layer, MnistNet};
     use safetensors::tensor::{serialize, TensorView};
     use serde_json::json;
