@@ -63,4 +63,22 @@ mod tests {
         assert_eq!(Preset::Chapter1.config(), TrainConfig::default());
         assert_eq!(Preset::Best.config().hidden, 100);
     }
+
+    /// The best preset is the recipe its documentation (and the README's
+    /// "Beyond the book") states, field by field.
+    #[test]
+    fn best_is_the_documented_recipe() {
+        let best = Preset::Best.config();
+        assert_eq!(best.hidden, 100);
+        assert_eq!(best.activation, Activation::Relu);
+        assert_eq!(best.cost, Cost::LogLikelihood);
+        assert_eq!(best.init, Init::Scaled);
+        assert_eq!((best.epochs, best.batch_size), (30, 10));
+        assert_eq!((best.eta, best.lambda), (0.1, 5.0));
+        assert_eq!(best.schedule, Schedule::Cosine);
+        assert_eq!(best.shift, 1);
+        // Everything else as chapter 1 has it.
+        let ch1 = Preset::Chapter1.config();
+        assert_eq!((best.seed, best.train_images), (ch1.seed, ch1.train_images));
+    }
 }
