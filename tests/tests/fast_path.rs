@@ -70,7 +70,7 @@ fn reference_sgd<const H: usize, R: Rng>(
 
 /// Trains with both loops from the same initial network and seed; panics
 /// with the configuration if any weight, bias or epoch's accuracy differs.
-fn same_as_reference<const H: usize>(config: &TrainConfig) {
+fn same_as_reference<const H: usize>(config: &TrainConfig) -> Vec<train::EpochReport> {
     let (train_set, test_set) = data();
     let mut init: Box<DigitNet<H>> = Box::default();
     init.activation = config.activation;
@@ -102,6 +102,7 @@ fn same_as_reference<const H: usize>(config: &TrainConfig) {
     assert_eq!(got, want, "accuracy per epoch differs: {config:?}");
     assert_bits_equal(&fast.hidden, &plain.hidden, "hidden", config);
     assert_bits_equal(&fast.output, &plain.output, "output", config);
+    reports
 }
 
 fn assert_bits_equal<const I: usize, const O: usize>(
@@ -254,12 +255,21 @@ fn every_thread_count_matches_the_plain_loop() {
     // One per core, switching to one thread and back as the epochs' timings
     // say (epochs 2 and 8 run on one thread at least).
     let c = config(Cost::CrossEntropy, Activation::Sigmoid, 5.0, 1, 10);
-    same_as_reference::<30>(&TrainConfig {
+    let reports = same_as_reference::<30>(&TrainConfig {
         threads: 0,
         epochs: 9,
         hidden: 30,
         ..c
     });
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let used: Vec<usize> = reports.iter().map(|r| r.threads).collect();
+    if cores > 1 {
+        // Epoch 1 on every core, epoch 2 on one, to compare their times.
+        assert_eq!(used[..2], [cores, 1], "threads per epoch: {used:?}");
+    } else {
+        eprintln!("one core: no switching between thread counts to check ({used:?})");
+        assert!(used.iter().all(|&t| t == 1), "{used:?}");
+    }
     // More threads than cores, than lanes, than examples per round: few
     // rounds, as each waits for every thread to be scheduled.
     for threads in [5, 8, 12] {
