@@ -484,6 +484,24 @@ mod tests {
         }
     }
 
+    /// `picture` rendered as a PNG and decoded again.
+    fn png_of(picture: &impl Picture) -> image::RgbImage {
+        let png = render(picture, Format::Png, Path::new("p.png")).unwrap();
+        image::load_from_memory(&png).unwrap().to_rgb8()
+    }
+
+    /// Whether some pixel within `half` (x, y) of `centre` satisfies `ink`.
+    fn any_near(
+        img: &image::RgbImage,
+        centre: (i32, i32),
+        half: (i32, i32),
+        ink: impl Fn([u8; 3]) -> bool,
+    ) -> bool {
+        let (cx, cy) = centre;
+        (cx - half.0..=cx + half.0)
+            .any(|x| (cy - half.1..=cy + half.1).any(|y| ink(img.get_pixel(x as u32, y as u32).0)))
+    }
+
     #[test]
     fn mistakes_are_the_wrong_ones_in_order() {
         let m = mistakes(&always_three(), &data());
@@ -525,8 +543,7 @@ mod tests {
             wrong: m.len(),
             total: 12,
         };
-        let png = render(&grid, Format::Png, Path::new("m.png")).unwrap();
-        let img = image::load_from_memory(&png).unwrap().to_rgb8();
+        let img = png_of(&grid);
         let at = |x: i32, y: i32| img.get_pixel(x as u32, y as u32).0;
         // Mistake i is cell (i mod 10, i div 10); its uniform grey image fills
         // the cell's digit square, inside a light grey frame.
@@ -545,9 +562,11 @@ mod tests {
             );
             assert_eq!(at(x - 3, y + DIGIT / 2), [255; 3], "mistake {i}");
             // Its label "true → predicted" centred below it.
-            let (lx, ly) = (x + DIGIT / 2, y + DIGIT + 12);
-            let ink = (lx - 6..=lx + 6).any(|x| (ly - 5..=ly + 5).any(|y| at(x, y)[0] < 128));
-            assert!(ink, "mistake {i}'s label");
+            let label = (x + DIGIT / 2, y + DIGIT + 12);
+            assert!(
+                any_near(&img, label, (6, 5), |p| p[0] < 128),
+                "mistake {i}'s label"
+            );
         }
     }
 
@@ -564,8 +583,7 @@ mod tests {
         let grid = WeightGrid::of(&always_three());
         assert_eq!(grid.weights.len(), 10);
         assert_eq!(grid.weights[2][1], -0.5);
-        let png = render(&grid, Format::Png, Path::new("w.png")).unwrap();
-        let img = image::load_from_memory(&png).unwrap().to_rgb8();
+        let img = png_of(&grid);
         // Tile 2's first two pixels: full red, then full blue (its max |w| is 1).
         let left = (img.width() as i32 - 10 * WeightGrid::CELL_W) / 2;
         let (x, y) = (left + 2 * WeightGrid::CELL_W + 5, TITLE + 20);
@@ -587,8 +605,7 @@ mod tests {
             weights,
             description: String::from("twelve tiles"),
         };
-        let png = render(&grid, Format::Png, Path::new("w.png")).unwrap();
-        let img = image::load_from_memory(&png).unwrap().to_rgb8();
+        let img = png_of(&grid);
         let columns = grid.columns();
         let left = (img.width() as i32 - columns * WeightGrid::CELL_W) / 2;
         for j in 0..12 {
@@ -602,10 +619,11 @@ mod tests {
                 "tile {j}"
             );
             // Its number centred below it.
-            let (lx, ly) = (x + WeightGrid::TILE / 2, y + WeightGrid::TILE + 11);
-            let ink = (lx - 5..=lx + 5)
-                .any(|x| (ly - 5..=ly + 5).any(|y| img.get_pixel(x as u32, y as u32).0[0] < 128));
-            assert!(ink, "tile {j}'s number");
+            let number = (x + WeightGrid::TILE / 2, y + WeightGrid::TILE + 11);
+            assert!(
+                any_near(&img, number, (5, 5), |p| p[0] < 128),
+                "tile {j}'s number"
+            );
             // The tile's second pixel is 0: white.
             assert_eq!(
                 img.get_pixel(x as u32 + 5, y as u32 + 1).0,
@@ -621,8 +639,7 @@ mod tests {
         let map = ConfusionMap {
             evaluation: &evaluation,
         };
-        let png = render(&map, Format::Png, Path::new("c.png")).unwrap();
-        let img = image::load_from_memory(&png).unwrap().to_rgb8();
+        let img = png_of(&map);
         assert_eq!(img.dimensions(), map.size());
         let side = CLASSES as i32 * ConfusionMap::CELL;
         assert_eq!(
@@ -633,10 +650,7 @@ mod tests {
             )
         );
         let at = |x: i32, y: i32| img.get_pixel(x as u32, y as u32).0;
-        // Whether the square of half-side 8 around (x, y) holds a pixel `ink` says is ink.
-        let inked = |(x, y): (i32, i32), ink: fn([u8; 3]) -> bool| {
-            (x - 8..=x + 8).any(|x| (y - 8..=y + 8).any(|y| ink(at(x, y))))
-        };
+        let inked = |centre| any_near(&img, centre, (8, 8), |p| p[0] < 128);
         let cell = ConfusionMap::CELL;
         // Every digit is answered 3: column 3 full (dark, its count in white), the rest empty.
         for actual in 0..CLASSES as i32 {
@@ -657,21 +671,14 @@ mod tests {
                     "cell {actual}, {predicted}'s edge"
                 );
                 let centre = (x + cell / 2, y + cell / 2);
-                let text = (centre.0 - 8..=centre.0 + 8)
-                    .any(|x| (centre.1 - 8..=centre.1 + 8).any(|y| at(x, y) != fill));
+                let text = any_near(&img, centre, (8, 8), |p| p != fill);
                 assert_eq!(text, predicted == 3, "cell {actual}, {predicted}'s count");
             }
             // The digit labels: above each column, left of each row.
             let mid = ConfusionMap::LEFT + actual * cell + cell / 2;
-            assert!(
-                inked((mid, ConfusionMap::TOP - 14), |p| p[0] < 128),
-                "column {actual}"
-            );
+            assert!(inked((mid, ConfusionMap::TOP - 14)), "column {actual}");
             let mid = ConfusionMap::TOP + actual * cell + cell / 2;
-            assert!(
-                inked((ConfusionMap::LEFT - 16, mid), |p| p[0] < 128),
-                "row {actual}"
-            );
+            assert!(inked((ConfusionMap::LEFT - 16, mid)), "row {actual}");
         }
     }
 
