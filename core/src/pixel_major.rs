@@ -174,23 +174,39 @@ pub fn sparsify<const I: usize>(image: &[u8; I], out: &mut [[u8; 2]; I]) -> (usi
 ///
 /// Why it is fast: only the ~20% non-zero pixels are visited, and each visit is
 /// one multiply and one add of `H` contiguous floats held in SIMD registers.
+/// The entry `[c, p]` reads row [`slot`]`(c)`.
 #[inline(always)]
-pub fn lane_sum<const H: usize>(rows: &[Row<H>], pixels: &[[u8; 2]]) -> Row<H> {
+pub fn lane_sum<const H: usize, const R: usize>(
+    rows: &LaneRows<H, R>,
+    pixels: &[[u8; 2]],
+) -> Row<H> {
     let mut acc = Row::ZERO;
     for &[c, p] in pixels {
-        if let Some(w) = rows.get(usize::from(c)) {
+        if let Some(w) = rows.get(slot::<R>(c)) {
             acc.add_product(w, f32::from(p));
         }
     }
     acc
 }
 
+/// The row of a lane of `R` rows that the entry `[c, p]` reads: `c mod R`.
+/// Lists made by [`sparsify`] have `c < R`, so this is row `c`; the `mod`
+/// only keeps any other list in bounds. Because the compiler then knows the
+/// index is below `R`, the `get` around it costs no check and no branch, and
+/// with `R` a power of two (the host pads lanes to 128 rows) the `mod` is
+/// one `and` instruction.
+#[inline(always)]
+pub const fn slot<const R: usize>(c: u8) -> usize {
+    const { assert!(R > 0) };
+    c as usize % R
+}
+
 /// [`lane_sum`] of two lanes at once, interleaved so that the two chains of
 /// dependent additions overlap in the processor (the result is the same as
 /// two separate calls).
 #[inline(always)]
-pub fn lane_sum_pair<const H: usize>(
-    rows: (&[Row<H>], &[Row<H>]),
+pub fn lane_sum_pair<const H: usize, const R: usize>(
+    rows: (&LaneRows<H, R>, &LaneRows<H, R>),
     pixels: (&[[u8; 2]], &[[u8; 2]]),
 ) -> (Row<H>, Row<H>) {
     let (mut a, mut b) = (Row::ZERO, Row::ZERO);
@@ -198,18 +214,18 @@ pub fn lane_sum_pair<const H: usize>(
     let (pa, rest_a) = pixels.0.split_at(both);
     let (pb, rest_b) = pixels.1.split_at(both);
     for (&[ca, va], &[cb, vb]) in pa.iter().zip(pb) {
-        if let (Some(wa), Some(wb)) = (rows.0.get(usize::from(ca)), rows.1.get(usize::from(cb))) {
+        if let (Some(wa), Some(wb)) = (rows.0.get(slot::<R>(ca)), rows.1.get(slot::<R>(cb))) {
             a.add_product(wa, f32::from(va));
             b.add_product(wb, f32::from(vb));
         }
     }
     for &[c, v] in rest_a {
-        if let Some(w) = rows.0.get(usize::from(c)) {
+        if let Some(w) = rows.0.get(slot::<R>(c)) {
             a.add_product(w, f32::from(v));
         }
     }
     for &[c, v] in rest_b {
-        if let Some(w) = rows.1.get(usize::from(c)) {
+        if let Some(w) = rows.1.get(slot::<R>(c)) {
             b.add_product(w, f32::from(v));
         }
     }
@@ -250,15 +266,21 @@ pub fn weighted_sums<const H: usize, const R: usize>(
 /// touched ([`SparseImage::rows`]) for [`descend`].
 ///
 /// Why it is fast: rows whose pixel is 0 are not visited (they would add `±0`
-/// to a sum that is `+0` or a non-zero total, changing nothing).
+/// to a sum that is `+0` or a non-zero total, changing nothing), and each
+/// visit is a load, a multiply, an add and a store of whole SIMD vectors
+/// (`dscaled` is a copy in registers, so the compiler needs no check that a
+/// store into `nabla` changes it).
 #[inline(always)]
-pub fn accumulate<const H: usize>(nabla: &mut [Row<H>], dscaled: &Row<H>, pixels: &[[u8; 2]]) {
+pub fn accumulate<const H: usize, const R: usize>(
+    nabla: &mut LaneRows<H, R>,
+    dscaled: &Row<H>,
+    pixels: &[[u8; 2]],
+) {
+    let d = *dscaled;
     for &[c, p] in pixels {
-        if let Some(row) = nabla.get_mut(usize::from(c)) {
-            // Vectorised along the row, never across pixels or blocks (see `opaque`).
-            zip_mut(&mut opaque(row).0, &dscaled.0, |a, d| {
-                *a += d * f32::from(p)
-            });
+        if let Some(row) = nabla.get_mut(slot::<R>(c)) {
+            let p = f32::from(p);
+            zip_mut(&mut row.0, &d.0, |a, d| *a += d * p);
         }
     }
 }
@@ -268,11 +290,12 @@ pub fn accumulate<const H: usize>(nabla: &mut [Row<H>], dscaled: &Row<H>, pixels
 ///
 /// Rows not in `touched` have `nabla_w = +0`, so their update is `w ← decay·w`
 /// exactly: nothing at all when `decay` is 1.0 (no regularisation), else one
-/// multiply per weight. `touched` is cleared. Lanes have at most 128 rows.
+/// multiply per weight. `touched` is cleared. Bit `c` of `touched` stands for
+/// row [`slot`]`(c)`; rows past 128 are never marked.
 #[inline(always)]
-pub fn descend<const H: usize>(
-    weights: &mut [Row<H>],
-    nabla: &mut [Row<H>],
+pub fn descend<const H: usize, const R: usize>(
+    weights: &mut LaneRows<H, R>,
+    nabla: &mut LaneRows<H, R>,
     touched: &mut u128,
     decay: f32,
     scale: f32,
@@ -280,13 +303,14 @@ pub fn descend<const H: usize>(
     if decay == 1.0 {
         let mut bits = *touched;
         while bits != 0 {
-            let c = bits.trailing_zeros() as usize;
+            // At most 127: a u128 has 128 bits.
+            let c = slot::<R>(bits.trailing_zeros() as u8);
             bits &= bits - 1;
             if let (Some(w), Some(n)) = (weights.get_mut(c), nabla.get_mut(c)) {
                 // A copy, so that the compiler sees `w` and `n` apart and
                 // vectorises the loop.
                 let nv = core::mem::take(n);
-                zip_mut(&mut opaque(w).0, &nv.0, |w, n| *w = decay * *w - scale * n);
+                zip_mut(&mut w.0, &nv.0, |w, n| *w = decay * *w - scale * n);
             }
         }
     } else {
@@ -305,14 +329,15 @@ pub fn descend<const H: usize>(
 }
 
 /// Copies a row-major hidden layer's weights into pixel-major lanes of
-/// width `W ≥ H` (`I = 8·R`, checked at compile time). Columns `H..W` are
-/// padding: they stay 0 through training (their gradient is 0) and are
-/// never read back.
+/// width `W ≥ H` and `R ≥ I/8` rows (`I` a multiple of 8, checked at compile
+/// time). Columns `H..W` and rows from `I/8` on are padding: no pixel reads
+/// them, they stay 0 through training (their gradient is 0) and are never
+/// read back.
 pub fn from_layer<const I: usize, const H: usize, const W: usize, const R: usize>(
     layer: &Layer<I, H>,
     out: &mut PixelMajor<W, R>,
 ) {
-    const { assert!(I == LANES * R && R <= 128 && W >= H) };
+    const { assert!(I.is_multiple_of(LANES) && I <= LANES * R && I / LANES <= 128 && W >= H) };
     for (j, row) in layer.weights.iter().enumerate() {
         let (chunks, _) = row.as_chunks::<LANES>();
         for (c, chunk) in chunks.iter().enumerate() {
@@ -325,13 +350,13 @@ pub fn from_layer<const I: usize, const H: usize, const W: usize, const R: usize
     }
 }
 
-/// Copies pixel-major lanes (of width `W ≥ H`) back into a row-major hidden
-/// layer's weights.
+/// Copies pixel-major lanes (of width `W ≥ H` and `R ≥ I/8` rows) back into
+/// a row-major hidden layer's weights.
 pub fn to_layer<const I: usize, const H: usize, const W: usize, const R: usize>(
     lanes: &PixelMajor<W, R>,
     layer: &mut Layer<I, H>,
 ) {
-    const { assert!(I == LANES * R && R <= 128 && W >= H) };
+    const { assert!(I.is_multiple_of(LANES) && I <= LANES * R && I / LANES <= 128 && W >= H) };
     for (j, row) in layer.weights.iter_mut().enumerate() {
         let (chunks, _) = row.as_chunks_mut::<LANES>();
         for (c, chunk) in chunks.iter_mut().enumerate() {

@@ -42,8 +42,20 @@ use std::cell::Cell;
 use std::ops::Range;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-/// Rows per lane: pixel `k = 8c + l` is row `c` of lane `l`.
-pub const LANE_ROWS: usize = PIXELS / LANES;
+/// Rows per lane: pixel `k = 8c + l` is row `c` of lane `l`. An image has
+/// `784 / 8 = 98` rows per lane; the lanes are padded to 128 so that the
+/// kernels find row `c` with one `and` rather than a bounds check (see
+/// [`digitnet_core::pixel_major::row`]). The padding rows are never read or
+/// written by training, so they cost address space, not cache.
+pub const LANE_ROWS: usize = 128;
+
+const _: () = assert!(PIXELS / LANES <= LANE_ROWS);
+
+/// How far ahead in the epoch's order the forward pass fetches an image's
+/// lane index (whose start tells where its pixels are)...
+const AHEAD_INDEX: usize = 32;
+/// ... and its pixels.
+const AHEAD_PIXELS: usize = 16;
 
 /// Most examples in one round (bounds the exchange buffers for big batches).
 pub const ROUND: usize = 64;
@@ -298,29 +310,42 @@ impl<const H: usize, const W: usize> Worker<H, W> {
         }
     }
 
-    /// Starts loading the next rounds' images into the cache while this
-    /// round works (the epoch's order jumps all over the training set): the
-    /// index entries two rounds ahead, the pixels one round ahead.
+    /// With `--shift`: starts loading the next round's images into the
+    /// cache while this round works (the epoch's order jumps all over the
+    /// training set). Cached lists are fetched example by example instead
+    /// ([`Worker::prefetch_ahead`]).
     #[inline(always)]
     fn prefetch<B: Board>(&self, ep: &Epoch<'_, B>, r: usize) {
-        let order = ep.plan.order;
-        let positions = |r: usize| {
-            ep.rounds
-                .get(r)
-                .map_or(0..0, |span| span.start..span.end)
-                .filter_map(|pos| order.get(pos).copied())
+        let Source::Shifted { images, .. } = ep.plan.source else {
+            return;
         };
-        match ep.plan.source {
-            Source::Cached(set) => {
-                positions(r + 2).for_each(|i| set.prefetch_index(i));
-                positions(r + 1).for_each(|i| set.prefetch_pixels(i));
+        let order = ep.plan.order;
+        let next = ep
+            .rounds
+            .get(r + 1)
+            .map_or(0..0, |span| span.start..span.end);
+        let next = next.filter_map(|pos| order.get(pos).and_then(|&i| images.get(i)));
+        for image in next {
+            for line in image.iter().step_by(64) {
+                crate::cpu::prefetch(line);
             }
-            Source::Shifted { images, .. } => {
-                for image in positions(r + 1).filter_map(|i| images.get(i)) {
-                    for line in image.iter().step_by(64) {
-                        crate::cpu::prefetch(line);
-                    }
-                }
+        }
+    }
+
+    /// Starts loading the lists of the examples [`AHEAD_INDEX`] and
+    /// [`AHEAD_PIXELS`] places after `pos` in the epoch's order: one image's
+    /// few cache lines per example, spread over the epoch, rather than a
+    /// round's worth at once, which the processor partly drops (about 6%
+    /// faster here; reading the set in order would be about 10% faster
+    /// still).
+    #[inline(always)]
+    fn prefetch_ahead(plan: &EpochPlan<'_>, pos: usize) {
+        if let Source::Cached(set) = plan.source {
+            if let Some(&i) = plan.order.get(pos + AHEAD_INDEX) {
+                set.prefetch_index(i);
+            }
+            if let Some(&i) = plan.order.get(pos + AHEAD_PIXELS) {
+                set.prefetch_pixels(i);
             }
         }
     }
@@ -408,6 +433,7 @@ impl<const H: usize, const W: usize> Worker<H, W> {
         let shifted = self.shifted.get(buf).unwrap_or(&self.shifted[0]);
         let mut leaves = [Row::<W>::ZERO; LANES];
         for (x, pos) in (round.start..round.end).enumerate() {
+            Self::prefetch_ahead(&ep.plan, pos);
             let image = Self::image(&ep.plan, shifted, pos, x);
             let mut l = self.lanes.start;
             let mut own = self.weights.iter();
