@@ -23,6 +23,10 @@ use crate::network::{argmax, Network};
 use crate::pixel_major::Row;
 use crate::vector::{opaque, zip_mut};
 
+/// Outputs per column of the transposed output weights: one 16-float SIMD
+/// vector (MNIST has 10).
+const COLUMN: usize = 16;
+
 /// The hidden biases, the output layer and the kind of neurons of a network
 /// of `H` hidden neurons held in rows of `W ≥ H` floats.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,7 +34,13 @@ pub struct Head<const H: usize, const W: usize, const O: usize> {
     /// `b` of the hidden layer (zeros after `H`).
     pub hidden_biases: Row<W>,
     /// `w` of the output layer: row `j` holds the weights into output `j`.
+    /// [`Head::outputs`] reads the copy in `output_columns`, which
+    /// [`Head::of`] and [`Head::descend`] keep current; after changing these
+    /// rows by hand, call [`Head::refresh_columns`].
     pub output_weights: [Row<W>; O],
+    /// The output weights by column, `output_columns[k][j] = w_jk`, padded
+    /// with zeros to 16 outputs (used when `O ≤ 16`).
+    output_columns: [[f32; COLUMN]; H],
     /// `b` of the output layer.
     pub output_biases: [f32; O],
     /// The hidden neurons' activation function.
@@ -119,6 +129,7 @@ impl<const H: usize, const W: usize, const O: usize> Head<H, W, O> {
         let mut head = Self {
             hidden_biases: Row::ZERO,
             output_weights: [Row::ZERO; O],
+            output_columns: [[0.0; COLUMN]; H],
             output_biases: net.output.biases,
             activation: net.activation,
             cost: net.cost,
@@ -127,7 +138,20 @@ impl<const H: usize, const W: usize, const O: usize> Head<H, W, O> {
         for (row, src) in head.output_weights.iter_mut().zip(&net.output.weights) {
             copy_prefix(src, &mut row.0);
         }
+        head.refresh_columns();
         head
+    }
+
+    /// Copies `output_weights` into `output_columns`, the transposed copy
+    /// that [`Head::outputs`] reads.
+    pub fn refresh_columns(&mut self) {
+        for (j, row) in self.output_weights.iter().enumerate() {
+            for (column, w) in self.output_columns.iter_mut().zip(&row.0) {
+                if let Some(c) = column.get_mut(j) {
+                    *c = *w;
+                }
+            }
+        }
     }
 
     /// Writes the head back into `net`.
@@ -166,18 +190,61 @@ impl<const H: usize, const W: usize, const O: usize> Head<H, W, O> {
     /// [`crate::Input::dot`] sums `[f32; H]`, then sigmoid or softmax.
     #[inline(always)]
     pub fn outputs(&self, a_hidden: &Row<W>, out: &mut [f32; O]) {
-        for ((z, w), b) in out
-            .iter_mut()
-            .zip(&self.output_weights)
-            .zip(&self.output_biases)
-        {
-            *z = dot_prefix::<H>(&opaque(w).0, &a_hidden.0) + b;
+        if O <= COLUMN {
+            let z = self.output_sums(a_hidden);
+            for ((o, z), b) in out.iter_mut().zip(z).zip(&self.output_biases) {
+                *o = z + b;
+            }
+        } else {
+            for ((z, w), b) in out
+                .iter_mut()
+                .zip(&self.output_weights)
+                .zip(&self.output_biases)
+            {
+                *z = dot_prefix::<H>(&opaque(w).0, &a_hidden.0) + b;
+            }
         }
         if self.cost.softmax() {
             crate::expf::softmax_in_place(out);
         } else {
             crate::expf::sigmoid_in_place(out);
         }
+    }
+
+    /// `w_j·a` for every output `j` at once (`O ≤ 16`; elements from `O` on
+    /// are 0), in [`dot_prefix`]'s order: lane `l` sums the terms of
+    /// `k ≡ l (mod 8)` over the whole groups of eight, the tail the last
+    /// `H mod 8` terms, each starting at `+0`; the lanes combine pairwise
+    /// and the tail comes last. Each partial sum is one 16-float vector.
+    #[inline(always)]
+    fn output_sums(&self, a_hidden: &Row<W>) -> [f32; COLUMN] {
+        let a = a_hidden.0.get(..H).unwrap_or(&[]);
+        let (a_chunks, a_tail) = a.as_chunks::<LANES>();
+        let (col_chunks, col_tail) = self.output_columns.as_chunks::<LANES>();
+        let zero = [0.0f32; COLUMN];
+        let (mut l0, mut l1, mut l2, mut l3) = (zero, zero, zero, zero);
+        let (mut l4, mut l5, mut l6, mut l7) = (zero, zero, zero, zero);
+        for (c, a) in col_chunks.iter().zip(a_chunks) {
+            add_column(&mut l0, &c[0], a[0]);
+            add_column(&mut l1, &c[1], a[1]);
+            add_column(&mut l2, &c[2], a[2]);
+            add_column(&mut l3, &c[3], a[3]);
+            add_column(&mut l4, &c[4], a[4]);
+            add_column(&mut l5, &c[5], a[5]);
+            add_column(&mut l6, &c[6], a[6]);
+            add_column(&mut l7, &c[7], a[7]);
+        }
+        let mut tail = zero;
+        for (c, &a) in col_tail.iter().zip(a_tail) {
+            add_column(&mut tail, c, a);
+        }
+        let sum = |mut x: [f32; COLUMN], y: [f32; COLUMN]| {
+            zip_mut(&mut x, &y, |a, b| *a += b);
+            x
+        };
+        let left = sum(sum(l0, l1), sum(l2, l3));
+        let right = sum(sum(l4, l5), sum(l6, l7));
+        sum(sum(left, right), tail)
     }
 
     /// The network's answer for an image whose pixel sums are `sums` (`None`
@@ -226,7 +293,14 @@ impl<const H: usize, const W: usize, const O: usize> Head<H, W, O> {
             &nabla.hidden_biases.0,
             |b, nb| *b -= scale * nb,
         );
+        self.refresh_columns();
     }
+}
+
+/// `z ← z + column · a`, element by element.
+#[inline(always)]
+fn add_column(z: &mut [f32; COLUMN], column: &[f32; COLUMN], a: f32) {
+    zip_mut(z, column, |z, w| *z += w * a);
 }
 
 /// Copies the first elements of `src` over the first elements of `dst`.
@@ -276,6 +350,50 @@ mod tests {
         w30.copy_from_slice(&w[..30]);
         a30.copy_from_slice(&a[..30]);
         assert_eq!(dot_prefix::<30>(&w, &a).to_bits(), a30.dot(&w30).to_bits());
+    }
+
+    /// `Head::outputs` (by columns) against the plain output layer, for a
+    /// width with whole groups of eight and a tail, one with no whole group
+    /// and one with no tail, before and after updates (which must refresh
+    /// the columns).
+    #[test]
+    fn outputs_match_the_plain_output_layer_bit_for_bit() {
+        fn check<const H: usize, const W: usize>(seed: u64) {
+            let mut net: Network<16, H, 10> = Network::from_seed(seed);
+            let mut head: Head<H, W, 10> = Head::of(&net);
+            for step in 0..3 {
+                let mut a = Row::<W>::ZERO;
+                let mut a_plain = [0.0f32; H];
+                for (k, (v, p)) in a.0.iter_mut().zip(a_plain.iter_mut()).enumerate() {
+                    *v = ((k * 7 + step) as f32 * 0.37).sin();
+                    *p = *v;
+                }
+                let mut want = [0.0f32; 10];
+                net.output.weighted_input(&a_plain, &mut want);
+                crate::expf::sigmoid_in_place(&mut want);
+                let mut got = [0.0f32; 10];
+                head.outputs(&a, &mut got);
+                assert_eq!(
+                    got.map(f32::to_bits),
+                    want.map(f32::to_bits),
+                    "H {H} step {step}"
+                );
+                // One update of a few output weights, on both.
+                let mut nabla = HeadGrad::<W, 10>::zeroed();
+                let mut nabla_plain = net.output.clone();
+                nabla_plain.clear();
+                for j in [0, 3, 9] {
+                    let k = (j + step) % H;
+                    nabla.output_weights[j].0[k] = 2.5 + j as f32;
+                    nabla_plain.weights[j][k] = 2.5 + j as f32;
+                }
+                head.descend(1.0, 0.5, &nabla);
+                net.output.descend(1.0, 0.5, &nabla_plain);
+            }
+        }
+        check::<30, 32>(1);
+        check::<5, 16>(2);
+        check::<16, 16>(3);
     }
 
     #[test]
