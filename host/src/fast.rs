@@ -136,6 +136,8 @@ fn rounds(len: usize, batch_size: usize) -> Vec<RoundSpan> {
 trait Board {
     fn put(&self, at: usize, values: &[f32]);
     fn get(&self, at: usize, out: &mut [f32]);
+    /// Starts fetching slots `at..at + len` into this core's cache.
+    fn prefetch(&self, at: usize, len: usize);
 }
 
 /// The board of a multi-threaded run.
@@ -152,6 +154,17 @@ impl Board for Shared {
     fn get(&self, at: usize, out: &mut [f32]) {
         for (slot, v) in self.0.iter().skip(at).zip(out) {
             *v = f32::from_bits(slot.load(Ordering::Relaxed));
+        }
+    }
+    /// The slots another core wrote are in its cache: asking for all of a
+    /// phase's at once overlaps the transfers instead of waiting for each.
+    #[inline(always)]
+    fn prefetch(&self, at: usize, len: usize) {
+        for slot in self.0.iter().skip(at).take(len).step_by(16) {
+            crate::cpu::prefetch(slot);
+        }
+        if let Some(last) = (at + len).checked_sub(1).and_then(|i| self.0.get(i)) {
+            crate::cpu::prefetch(last);
         }
     }
 }
@@ -172,6 +185,8 @@ impl Board for Local {
             *v = slot.get();
         }
     }
+    #[inline(always)]
+    fn prefetch(&self, _: usize, _: usize) {}
 }
 
 /// Where example `x` of a round keeps its values on the board.
@@ -394,6 +409,10 @@ impl<const H: usize, const W: usize> Worker<H, W> {
             ..
         } = self;
         let shifted = shifted.get(buf).unwrap_or(&shifted[0]);
+        for x in 0..round.end - round.start {
+            ep.board
+                .prefetch(ep.layout.grads(x), 2 * ep.layout.h + CLASSES);
+        }
         // Elements from H on stay 0 (only the first H travel on the board).
         let mut g = ExampleGrad::<W, CLASSES>::zeroed();
         for (x, pos) in (round.start..round.end).enumerate() {
@@ -466,6 +485,11 @@ impl<const H: usize, const W: usize> Worker<H, W> {
     fn backprop<B: Board>(&mut self, ep: &Epoch<'_, B>, round: RoundSpan) {
         let n = round.end - round.start;
         let share = (n * self.index / ep.threads)..(n * (self.index + 1) / ep.threads);
+        for x in share.clone() {
+            for id in (0..NODES).filter(|&id| ep.published[id]) {
+                ep.board.prefetch(ep.layout.node(x, id), ep.layout.w);
+            }
+        }
         let mut g = ExampleGrad::<W, CLASSES>::zeroed();
         for x in share {
             let sums = gather_root::<W, B>(ep, x);
