@@ -352,15 +352,15 @@ mod tests {
         assert_eq!(dot_prefix::<30>(&w, &a).to_bits(), a30.dot(&w30).to_bits());
     }
 
-    /// `Head::outputs` (by columns) against the plain output layer, for a
+    /// `Head::outputs` against the plain output layer: by columns for a
     /// width with whole groups of eight and a tail, one with no whole group
-    /// and one with no tail, before and after updates (which must refresh
-    /// the columns).
+    /// and one with no tail, and by rows for more than 16 outputs; before and
+    /// after updates (which must refresh the columns).
     #[test]
     fn outputs_match_the_plain_output_layer_bit_for_bit() {
-        fn check<const H: usize, const W: usize>(seed: u64) {
-            let mut net: Network<16, H, 10> = Network::from_seed(seed);
-            let mut head: Head<H, W, 10> = Head::of(&net);
+        fn check<const H: usize, const W: usize, const O: usize>(seed: u64) {
+            let mut net: Network<16, H, O> = Network::from_seed(seed);
+            let mut head: Head<H, W, O> = Head::of(&net);
             for step in 0..3 {
                 let mut a = Row::<W>::ZERO;
                 let mut a_plain = [0.0f32; H];
@@ -368,32 +368,35 @@ mod tests {
                     *v = ((k * 7 + step) as f32 * 0.37).sin();
                     *p = *v;
                 }
-                let mut want = [0.0f32; 10];
+                let mut want = [0.0f32; O];
                 net.output.weighted_input(&a_plain, &mut want);
                 crate::expf::sigmoid_in_place(&mut want);
-                let mut got = [0.0f32; 10];
+                let mut got = [0.0f32; O];
                 head.outputs(&a, &mut got);
                 assert_eq!(
                     got.map(f32::to_bits),
                     want.map(f32::to_bits),
-                    "H {H} step {step}"
+                    "H {H} O {O} step {step}"
                 );
-                // One update of a few output weights, on both.
-                let mut nabla = HeadGrad::<W, 10>::zeroed();
+                // One update of a few output weights and biases, on both.
+                let mut nabla = HeadGrad::<W, O>::zeroed();
                 let mut nabla_plain = net.output.clone();
                 nabla_plain.clear();
-                for j in [0, 3, 9] {
+                for j in [0, 3, O - 1] {
                     let k = (j + step) % H;
                     nabla.output_weights[j].0[k] = 2.5 + j as f32;
                     nabla_plain.weights[j][k] = 2.5 + j as f32;
+                    nabla.output_biases[j] = 0.75;
+                    nabla_plain.biases[j] = 0.75;
                 }
                 head.descend(1.0, 0.5, &nabla);
                 net.output.descend(1.0, 0.5, &nabla_plain);
             }
         }
-        check::<30, 32>(1);
-        check::<5, 16>(2);
-        check::<16, 16>(3);
+        check::<30, 32, 10>(1);
+        check::<5, 16, 10>(2);
+        check::<16, 16, 10>(3);
+        check::<12, 16, 20>(4);
     }
 
     #[test]
