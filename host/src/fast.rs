@@ -45,7 +45,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 /// Rows per lane: pixel `k = 8c + l` is row `c` of lane `l`. An image has
 /// `784 / 8 = 98` rows per lane; the lanes are padded to 128 so that the
 /// kernels find row `c` with one `and` rather than a bounds check (see
-/// [`digitnet_core::pixel_major::row`]). The padding rows are never read or
+/// [`digitnet_core::pixel_major::slot`]). The padding rows are never read or
 /// written by training, so they cost address space, not cache.
 pub const LANE_ROWS: usize = 128;
 
