@@ -143,8 +143,12 @@ impl<const H: usize, const W: usize, const O: usize> Head<H, W, O> {
     }
 
     /// Copies `output_weights` into `output_columns`, the transposed copy
-    /// that [`Head::outputs`] reads.
+    /// that [`Head::outputs`] reads (nothing for more than 16 outputs,
+    /// which [`Head::outputs`] sums by rows).
     pub fn refresh_columns(&mut self) {
+        if O > COLUMN {
+            return;
+        }
         for (j, row) in self.output_weights.iter().enumerate() {
             for (column, w) in self.output_columns.iter_mut().zip(&row.0) {
                 if let Some(c) = column.get_mut(j) {

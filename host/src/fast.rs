@@ -49,7 +49,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 /// written by training, so they cost address space, not cache.
 pub const LANE_ROWS: usize = 128;
 
-const _: () = assert!(PIXELS / LANES <= LANE_ROWS);
+/// Rows of a lane that an image fills: `784 / 8`.
+const IMAGE_ROWS: usize = PIXELS / LANES;
+
+const _: () = assert!(IMAGE_ROWS <= LANE_ROWS);
 
 /// How far ahead in the epoch's order the forward pass fetches an image's
 /// lane index (whose start tells where its pixels are)...
@@ -438,7 +441,14 @@ impl<const H: usize, const W: usize> Worker<H, W> {
                 .zip(nabla.iter_mut())
                 .zip(touched.iter_mut())
             {
-                descend(w, n, t, decay, scale);
+                // The image's rows only: with weight decay every row is
+                // scaled, and the padding rows are +0 whatever is done.
+                if let (Some(w), Some(n)) = (
+                    w.first_chunk_mut::<IMAGE_ROWS>(),
+                    n.first_chunk_mut::<IMAGE_ROWS>(),
+                ) {
+                    descend(w, n, t, decay, scale);
+                }
             }
             head.descend(decay, scale, head_grad);
             head_grad.clear();
