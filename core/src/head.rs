@@ -357,8 +357,9 @@ mod tests {
     }
 
     /// `Head::outputs` against the plain output layer: by columns for a
-    /// width with whole groups of eight and a tail, one with no whole group
-    /// and one with no tail, and by rows for more than 16 outputs; before and
+    /// width with whole groups of eight and a tail, one with no whole group,
+    /// one with no tail and a full 16 outputs, and by rows for more than 16
+    /// outputs; before and
     /// after updates (which must refresh the columns).
     #[test]
     fn outputs_match_the_plain_output_layer_bit_for_bit() {
@@ -401,6 +402,7 @@ mod tests {
         check::<5, 16, 10>(2);
         check::<16, 16, 10>(3);
         check::<12, 16, 20>(4);
+        check::<8, 16, 16>(5);
     }
 
     #[test]
