@@ -6,6 +6,7 @@
 //! whole test set (the median of several passes).
 
 use crate::cpu::Simd;
+use crate::fast::PhaseTimes;
 use crate::idx::{self, Dataset, MnistFiles};
 use crate::net::AnyNet;
 use crate::preset::Preset;
@@ -49,6 +50,9 @@ pub struct BenchReport {
     pub eval_seconds: f64,
     /// Test accuracy after the last epoch.
     pub accuracy: f64,
+    /// With `--phases`: for each thread, the median seconds per epoch in
+    /// each part of the rounds, over the epochs counted in `epoch_seconds`.
+    pub phases: Vec<PhaseTimes>,
 }
 
 impl BenchReport {
@@ -80,6 +84,13 @@ impl BenchReport {
             "eval_seconds": self.eval_seconds,
             "test_images_per_second": self.test_images_per_second(),
             "accuracy": self.accuracy,
+            "phases": self.phases.iter().map(|p| serde_json::json!({
+                "absorb": p.absorb,
+                "forward": p.forward,
+                "wait_sums": p.wait_sums,
+                "backprop": p.backprop,
+                "wait_gradients": p.wait_gradients,
+            })).collect::<Vec<_>>(),
         })
         .to_string()
     }
@@ -122,7 +133,18 @@ impl std::fmt::Display for BenchReport {
             1e3 * self.eval_seconds,
             self.test_images_per_second(),
             100.0 * self.accuracy
-        )
+        )?;
+        if !self.phases.is_empty() {
+            write!(f, "\nphases, median seconds per epoch (absorb: gradients and update of its lanes; forward: its lane sums; backprop: its examples):")?;
+        }
+        for (t, p) in self.phases.iter().enumerate() {
+            write!(
+                f,
+                "\n  thread {t}: absorb {:.4}, forward {:.4}, wait {:.4}, backprop {:.4}, wait {:.4}",
+                p.absorb, p.forward, p.wait_sums, p.backprop, p.wait_gradients
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -178,6 +200,12 @@ pub fn run(data: &Path, config: &TrainConfig, preset: Preset) -> Result<BenchRep
     let accuracy = reports.last().map_or(0.0, |r| r.accuracy());
 
     let busy_epochs = reports.iter().filter(|r| r.threads < threads).count();
+    let counted: Vec<&[PhaseTimes]> = reports
+        .iter()
+        .filter(|r| r.threads == threads)
+        .map(|r| r.phases.as_slice())
+        .collect();
+    let phases = median_phases(&counted);
     let eval_seconds = eval_time(&net, &test_set, threads, simd);
     Ok(BenchReport {
         network: crate::cli::describe_run(config, preset),
@@ -193,7 +221,29 @@ pub fn run(data: &Path, config: &TrainConfig, preset: Preset) -> Result<BenchRep
         test_images: test_set.len(),
         eval_seconds,
         accuracy,
+        phases,
     })
+}
+
+/// Per thread, the median of each part over the epochs (each epoch gives
+/// one [`PhaseTimes`] per thread; none when the epochs were not timed).
+fn median_phases(epochs: &[&[PhaseTimes]]) -> Vec<PhaseTimes> {
+    let threads = epochs.iter().map(|e| e.len()).max().unwrap_or(0);
+    (0..threads)
+        .map(|t| {
+            let of = |part: fn(&PhaseTimes) -> f64| {
+                let mut v: Vec<f64> = epochs.iter().filter_map(|e| e.get(t)).map(part).collect();
+                median(&mut v)
+            };
+            PhaseTimes {
+                absorb: of(|p| p.absorb),
+                forward: of(|p| p.forward),
+                wait_sums: of(|p| p.wait_sums),
+                backprop: of(|p| p.backprop),
+                wait_gradients: of(|p| p.wait_gradients),
+            }
+        })
+        .collect()
 }
 
 /// Seconds to gunzip a file already read into memory (0 for a raw file).
@@ -253,6 +303,55 @@ mod tests {
         assert!(gunzip_time(&gz) > 0.0);
         assert_eq!(gunzip_time(&raw), 0.0);
         assert_eq!(gunzip_time(&dir.path().join("missing.gz")), 0.0);
+    }
+
+    #[test]
+    fn phases_are_each_threads_median_of_each_part() {
+        let p = |absorb: f64, wait: f64| PhaseTimes {
+            absorb,
+            forward: 2.0 * absorb,
+            wait_sums: wait,
+            backprop: 3.0 * absorb,
+            wait_gradients: wait / 2.0,
+        };
+        let epochs = [
+            vec![p(1.0, 0.5), p(10.0, 0.0)],
+            vec![p(3.0, 0.1), p(30.0, 0.2)],
+            vec![p(2.0, 0.3), p(20.0, 0.4)],
+        ];
+        let slices: Vec<&[PhaseTimes]> = epochs.iter().map(Vec::as_slice).collect();
+        let got = median_phases(&slices);
+        assert_eq!(got, [p(2.0, 0.3), p(20.0, 0.2)]);
+        assert!(median_phases(&[&[], &[]]).is_empty());
+        let report = BenchReport {
+            network: "n".into(),
+            threads: 2,
+            busy_epochs: 0,
+            simd: Simd::Baseline,
+            epochs: 3,
+            train_images: 10,
+            load_seconds: 0.0,
+            gunzip_seconds: 0.0,
+            epoch_seconds: 1.0,
+            train_run_seconds: 1.0,
+            test_images: 10,
+            eval_seconds: 1.0,
+            accuracy: 0.5,
+            phases: got,
+        };
+        let text = report.to_string();
+        assert!(text.contains("thread 1: absorb 20.0000, forward 40.0000, wait 0.2000, backprop 60.0000, wait 0.1000"), "{text}");
+        let v: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+        assert_eq!(v["phases"][0]["absorb"], 2.0);
+        assert_eq!(v["phases"][1]["wait_sums"], 0.2);
+        assert_eq!(v["phases"][1]["wait_gradients"], 0.1);
+        assert_eq!(v["phases"][0]["forward"], 4.0);
+        assert_eq!(v["phases"][0]["backprop"], 6.0);
+        let quiet = BenchReport {
+            phases: Vec::new(),
+            ..report
+        };
+        assert!(!quiet.to_string().contains("phases"));
     }
 
     #[test]

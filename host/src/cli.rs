@@ -152,6 +152,7 @@ impl TrainArgs {
             shift: self.shift.unwrap_or(base.shift),
             threads: self.threads,
             simd: self.simd,
+            phases: false,
         }
     }
 }
@@ -261,6 +262,10 @@ pub struct BenchArgs {
     /// Instruction set: auto, baseline, avx2 or avx512.
     #[arg(long, value_parser = parse_simd, default_value = "auto")]
     pub simd: Simd,
+    /// Also time each part of a training round, per thread: adding the
+    /// gradients, the lane sums, backpropagation, and the waits between them.
+    #[arg(long)]
+    pub phases: bool,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -278,6 +283,7 @@ impl BenchArgs {
             eta: self.eta.unwrap_or(base.eta),
             threads: self.threads,
             simd: self.simd,
+            phases: self.phases,
             ..base
         }
     }
@@ -882,6 +888,7 @@ mod tests {
             "3",
             "--simd",
             "baseline",
+            "--phases",
         ]);
         let Command::Bench(args) = args.command else {
             panic!("not bench")
@@ -896,6 +903,7 @@ mod tests {
                 epochs: 2,
                 threads: 3,
                 simd: Simd::Baseline,
+                phases: true,
                 ..best
             }
         );

@@ -41,6 +41,7 @@ use digitnet_core::vector::map_mut;
 use std::cell::Cell;
 use std::ops::Range;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Instant;
 
 /// Rows per lane: pixel `k = 8c + l` is row `c` of lane `l`. An image has
 /// `784 / 8 = 98` rows per lane; the lanes are padded to 128 so that the
@@ -85,6 +86,53 @@ pub enum Source<'a> {
         /// `(dx, dy)` for each position of the epoch's order.
         offsets: &'a [(i32, i32)],
     },
+}
+
+/// Seconds one thread spent in each part of its rounds, for `digitnet
+/// bench --phases`: where a thread's time goes, and how much of it is
+/// waiting for the others. (Reading the clock five times a round costs a
+/// little, about what one thread's two waits show.)
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PhaseTimes {
+    /// Adding the previous round's gradients to its lanes, and the updates
+    /// (with `--shift`, translating the round's images too).
+    pub absorb: f64,
+    /// Its lanes' partial sums for the round's examples.
+    pub forward: f64,
+    /// Waiting for the other threads' partial sums.
+    pub wait_sums: f64,
+    /// The rest of the forward pass and backpropagation for its share of
+    /// the examples (reading the other threads' partial sums).
+    pub backprop: f64,
+    /// Waiting for the other threads' gradients.
+    pub wait_gradients: f64,
+}
+
+impl PhaseTimes {
+    /// All five parts together.
+    pub fn total(&self) -> f64 {
+        self.absorb + self.forward + self.wait_sums + self.backprop + self.wait_gradients
+    }
+}
+
+/// A stopwatch that adds each lap to a [`PhaseTimes`] field; reads no clock
+/// when off.
+struct Laps(Option<Instant>);
+
+impl Laps {
+    fn new(on: bool) -> Self {
+        Self(on.then(Instant::now))
+    }
+
+    /// Adds the time since the last lap to `into`.
+    #[inline(always)]
+    fn lap(&mut self, into: &mut f64) {
+        if let Some(last) = self.0 {
+            let now = Instant::now();
+            *into += (now - last).as_secs_f64();
+            self.0 = Some(now);
+        }
+    }
 }
 
 /// One epoch's work, the same for every thread.
@@ -275,6 +323,8 @@ struct Worker<const H: usize, const W: usize> {
     /// Barrier waits in the last epoch, and how many of them slept.
     waits: usize,
     sleeps: usize,
+    /// Time in each part of the rounds, when timed, since last taken.
+    phases: PhaseTimes,
 }
 
 /// What every thread reads during an epoch.
@@ -287,6 +337,8 @@ struct Epoch<'a, B> {
     board: &'a B,
     barrier: &'a Barrier,
     layout: Layout,
+    /// Whether to time the parts of each round.
+    timed: bool,
 }
 
 impl<const H: usize, const W: usize> Worker<H, W> {
@@ -310,6 +362,7 @@ impl<const H: usize, const W: usize> Worker<H, W> {
         self.waits = 0;
         self.sleeps = 0;
         let mut previous: Option<(RoundSpan, usize)> = None;
+        let mut laps = Laps::new(ep.timed);
         for (r, &round) in ep.rounds.iter().enumerate() {
             let buf = r % 2;
             self.prefetch(ep, r);
@@ -317,15 +370,21 @@ impl<const H: usize, const W: usize> Worker<H, W> {
             if let Some((prev, prev_buf)) = previous {
                 self.absorb(ep, prev, prev_buf);
             }
+            laps.lap(&mut self.phases.absorb);
             self.forward(ep, round, buf);
+            laps.lap(&mut self.phases.forward);
             self.wait(ep);
+            laps.lap(&mut self.phases.wait_sums);
             self.backprop(ep, round);
+            laps.lap(&mut self.phases.backprop);
             self.wait(ep);
+            laps.lap(&mut self.phases.wait_gradients);
             previous = Some((round, buf));
         }
         if let Some((prev, prev_buf)) = previous {
             self.absorb(ep, prev, prev_buf);
         }
+        laps.lap(&mut self.phases.absorb);
     }
 
     /// With `--shift`: starts loading the next round's images into the
@@ -571,6 +630,8 @@ pub struct Trainer<const H: usize, const W: usize> {
     local: Local,
     /// The board of a multi-threaded run (empty otherwise).
     shared: Shared,
+    /// Whether epochs time the parts of their rounds.
+    timed: bool,
 }
 
 impl<const H: usize, const W: usize> std::fmt::Debug for Trainer<H, W> {
@@ -606,6 +667,7 @@ impl<const H: usize, const W: usize> Trainer<H, W> {
                     shifted: Default::default(),
                     waits: 0,
                     sleeps: 0,
+                    phases: PhaseTimes::default(),
                 }
             })
             .collect();
@@ -622,7 +684,26 @@ impl<const H: usize, const W: usize> Trainer<H, W> {
             cores: std::thread::available_parallelism().map_or(1, |c| c.get()),
             local: Local((0..local).map(|_| Cell::new(0.0)).collect()),
             shared: Shared((0..shared).map(|_| AtomicU32::new(0)).collect()),
+            timed: false,
         }
+    }
+
+    /// Whether the following epochs time the parts of their rounds, per
+    /// thread ([`Trainer::take_phases`]). Timing changes no result.
+    pub fn time_phases(&mut self, on: bool) {
+        self.timed = on;
+    }
+
+    /// Each thread's time in each part of its rounds since the last call
+    /// (empty unless [`Trainer::time_phases`] is on).
+    pub fn take_phases(&mut self) -> Vec<PhaseTimes> {
+        if !self.timed {
+            return Vec::new();
+        }
+        self.workers
+            .iter_mut()
+            .map(|w| std::mem::take(&mut w.phases))
+            .collect()
     }
 
     /// Number of threads.
@@ -664,6 +745,7 @@ impl<const H: usize, const W: usize> Trainer<H, W> {
                 board: &self.local,
                 barrier: &barrier,
                 layout: self.layout,
+                timed: self.timed,
             };
             for worker in &mut self.workers {
                 cpu::dispatch(
@@ -684,6 +766,7 @@ impl<const H: usize, const W: usize> Trainer<H, W> {
             board: &self.shared,
             barrier: &barrier,
             layout: self.layout,
+            timed: self.timed,
         };
         std::thread::scope(|s| {
             let (first, rest) = self.workers.split_at_mut(1);

@@ -133,6 +133,7 @@ mod tests {
                 train_seconds: 0.4,
                 threads: 1,
                 stopped: None,
+                phases: Vec::new(),
             })
             .collect()
     }

@@ -65,6 +65,9 @@ pub struct TrainConfig {
     pub threads: usize,
     /// Instruction set of the training loops (the result is the same for each).
     pub simd: Simd,
+    /// Whether to time the parts of every round, per thread, into each
+    /// [`EpochReport::phases`] (`digitnet bench --phases`; the result is the same).
+    pub phases: bool,
 }
 
 /// How the learning rate changes over the epochs.
@@ -130,6 +133,7 @@ impl Default for TrainConfig {
             shift: 0,
             threads: 0,
             simd: Simd::Auto,
+            phases: false,
         }
     }
 }
@@ -276,6 +280,9 @@ pub struct EpochReport {
     pub threads: usize,
     /// Why the run stops after this epoch, if it does ([`crate::divergence`]).
     pub stopped: Option<Divergence>,
+    /// Each thread's seconds in each part of the epoch's rounds, when
+    /// [`TrainConfig::phases`] asks for them (else empty).
+    pub phases: Vec<fast::PhaseTimes>,
 }
 
 /// `correct / total`, or 0 when nothing was evaluated.
@@ -494,6 +501,7 @@ fn sgd_padded<const H: usize, const W: usize, R: Rng>(
     let test = SparseSet::new(&data.test.images);
     let validation = data.validation.map(|v| (SparseSet::new(&v.images), v));
     let mut trainer = Trainer::<H, W>::new(net, threads, simd);
+    trainer.time_phases(config.phases);
     // Threads wait for each other twice per mini-batch. When other programs
     // hold the cores, a thread often waits for one that is not running, and
     // several threads can be slower than one. Every thread count gives the
@@ -561,6 +569,7 @@ fn sgd_padded<const H: usize, const W: usize, R: Rng>(
         trainer.write_to(net);
         let train_seconds = start.elapsed().as_secs_f64();
         let used = trainer.threads();
+        let phases = trainer.take_phases();
         if config.threads == 0 && threads > 1 {
             last_seconds[usize::from(used == 1)] = train_seconds;
             let faster = if last_seconds[0] <= last_seconds[1] {
@@ -577,6 +586,7 @@ fn sgd_padded<const H: usize, const W: usize, R: Rng>(
             let next = if epoch == 1 { 1 } else { next };
             if next != used {
                 trainer = Trainer::new(net, next, simd);
+                trainer.time_phases(config.phases);
             }
         }
         let hidden = trainer.hidden();
@@ -603,6 +613,7 @@ fn sgd_padded<const H: usize, const W: usize, R: Rng>(
             train_seconds,
             threads: used,
             stopped,
+            phases,
         };
         // The metrics and the plot show the epoch that stopped the run too.
         on_epoch(&report).map_err(|source| TrainError::Callback { epoch, source })?;
@@ -1062,6 +1073,7 @@ mod tests {
             train_seconds: 0.5,
             threads: 2,
             stopped: None,
+            phases: Vec::new(),
         };
         let v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
         assert_eq!(v["epoch"], 3);

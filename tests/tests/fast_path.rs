@@ -309,3 +309,41 @@ fn every_instruction_set_matches_the_plain_loop() {
         }
     }
 }
+
+/// Timing the parts of each round (`digitnet bench --phases`) changes no
+/// bit, and reports every thread's time in each part: work in every thread,
+/// and never more than the epoch took.
+#[test]
+fn timing_the_phases_changes_no_bit() {
+    for threads in [1, 2, 3] {
+        let c = config(Cost::Quadratic, Activation::Sigmoid, 0.0, 0, 10);
+        let reports = same_as_reference::<30>(&TrainConfig {
+            threads,
+            hidden: 30,
+            phases: true,
+            ..c
+        });
+        for r in &reports {
+            assert_eq!(r.phases.len(), threads, "{r:?}");
+            for p in &r.phases {
+                assert!(
+                    p.absorb > 0.0 && p.forward > 0.0 && p.backprop > 0.0,
+                    "{p:?}"
+                );
+                assert!(p.total() <= r.train_seconds, "{p:?} in {r:?}");
+                let waits = p.wait_sums + p.wait_gradients;
+                assert!(waits >= 0.0 && waits < p.total(), "{p:?}");
+            }
+        }
+    }
+    let c = config(Cost::Quadratic, Activation::Sigmoid, 0.0, 0, 10);
+    let reports = same_as_reference::<30>(&TrainConfig {
+        threads: 2,
+        hidden: 30,
+        ..c
+    });
+    assert!(
+        reports.iter().all(|r| r.phases.is_empty()),
+        "timed without asking"
+    );
+}
