@@ -576,33 +576,23 @@ impl<const H: usize, const W: usize> Worker<H, W> {
 }
 
 /// The root of example `x`'s lane tree: each node read from the board if a
-/// thread published it, else the sum of its two children.
+/// thread published it, else the sum of its two children (an unpublished
+/// leaf is 0). Top-down, so that only the nodes the root needs are read or
+/// added: with two threads, two reads and one sum.
 #[inline(always)]
 fn gather_root<const W: usize, B: Board>(ep: &Epoch<'_, B>, x: usize) -> Row<W> {
-    let read = |id: usize| {
-        let mut row = Row::ZERO;
-        ep.board.get(ep.layout.node(x, id), &mut row.0);
-        row
+    let node = |level: usize, index: usize| -> Option<Row<W>> {
+        let id = LEVEL_START.get(level)? + index;
+        ep.published.get(id).copied().unwrap_or(false).then(|| {
+            let mut row = Row::ZERO;
+            ep.board.get(ep.layout.node(x, id), &mut row.0);
+            row
+        })
     };
-    let root = LEVEL_START[3];
-    if ep.published[root] {
-        return read(root);
-    }
-    let mut below = [Row::<W>::ZERO; LANES];
-    for (level, &start) in LEVEL_START.iter().enumerate() {
-        let mut this = [Row::<W>::ZERO; LANES];
-        for (i, row) in this.iter_mut().take(LANES >> level).enumerate() {
-            *row = if ep.published[start + i] {
-                read(start + i)
-            } else if level > 0 {
-                below[2 * i].plus(&below[2 * i + 1])
-            } else {
-                Row::ZERO
-            };
-        }
-        below = this;
-    }
-    below[0]
+    let leaf = |i: usize| node(0, i).unwrap_or(Row::ZERO);
+    let pair = |i: usize| node(1, i).unwrap_or_else(|| leaf(2 * i).plus(&leaf(2 * i + 1)));
+    let quad = |i: usize| node(2, i).unwrap_or_else(|| pair(2 * i).plus(&pair(2 * i + 1)));
+    node(3, 0).unwrap_or_else(|| quad(0).plus(&quad(1)))
 }
 
 /// [`Worker::run`] as a [`Task`], so that it is compiled per instruction set.
