@@ -38,8 +38,9 @@ pub fn expf(x: f32) -> f32 {
 
     // Argument reduction: x = k·ln2 + r, |r| ≤ ln2/2, with r = hi − lo.
     let half = if negative { -0.5 } else { 0.5 };
-    // `as` saturates; lanes where it would matter are replaced below.
-    let k_far = (INV_LN2 * x + half) as i32;
+    // libm's `(int)(INV_LN2 * x + half)`; lanes too large for `trunc_small`
+    // are replaced below.
+    let k_far = trunc_small(INV_LN2 * x + half);
     let k_near = if negative { -1 } else { 1 };
     let reduce = hx > 0x3eb1_7218; // |x| > ln2/2
     let k = if !reduce {
@@ -88,6 +89,29 @@ pub fn expf(x: f32) -> f32 {
         1.0 + x // |x| ≤ 2^−14
     } else {
         main
+    }
+}
+
+/// `f as i32`, truncated toward zero, for `|f| < 2^23` (anything, without
+/// panicking, for other `f`), with float and integer operations only.
+///
+/// Why: Rust's `as i32` saturates and maps NaN to 0, and compilers turn
+/// that into one scalar conversion and several checks per element, which
+/// made most of a 16-float sigmoid's time. Here `|f| + 2^23` rounds `|f|` to
+/// the nearest integer in its low mantissa bits (the float spacing there is
+/// 1); one less if that rounded up gives the floor of `|f|`, and the sign
+/// goes back on.
+#[inline(always)]
+fn trunc_small(f: f32) -> i32 {
+    const TWO_23: f32 = 8_388_608.0;
+    let a = f32::from_bits(f.to_bits() & 0x7fff_ffff);
+    let m = a + TWO_23;
+    let nearest = m.to_bits().wrapping_sub(TWO_23.to_bits()) as i32;
+    let floor = nearest.wrapping_sub(i32::from(m - TWO_23 > a));
+    if f.to_bits() >> 31 != 0 {
+        floor.wrapping_neg()
+    } else {
+        floor
     }
 }
 
@@ -229,6 +253,53 @@ mod tests {
                     x.to_bits()
                 );
             }
+        }
+    }
+
+    #[test]
+    fn trunc_small_truncates_toward_zero() {
+        for f in [
+            0.0f32,
+            -0.0,
+            0.3,
+            0.5,
+            0.7,
+            1.0,
+            1.5,
+            2.5,
+            3.5,
+            -0.3,
+            -0.5,
+            -0.7,
+            -1.0,
+            -1.5,
+            -2.5,
+            -3.5,
+            149.99,
+            -149.99,
+            8_388_607.5,
+            -8_388_607.5,
+        ] {
+            assert_eq!(trunc_small(f), f as i32, "{f}");
+        }
+        // Every float from -2^23 to 2^23 whose spacing is at least 2^-10.
+        let mut bits = 0x3a80_0000u32; // 2^-10
+        while bits < 0x4b00_0000 {
+            for f in [f32::from_bits(bits), -f32::from_bits(bits)] {
+                assert_eq!(trunc_small(f), f as i32, "{f}");
+            }
+            bits += 97;
+        }
+        // Out of range, whatever it returns, it does not panic.
+        for f in [
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::MAX,
+            f32::MIN,
+            1e10,
+        ] {
+            let _ = trunc_small(f);
         }
     }
 
