@@ -84,13 +84,9 @@ impl BenchReport {
             "eval_seconds": self.eval_seconds,
             "test_images_per_second": self.test_images_per_second(),
             "accuracy": self.accuracy,
-            "phases": self.phases.iter().map(|p| serde_json::json!({
-                "absorb": p.absorb,
-                "forward": p.forward,
-                "wait_sums": p.wait_sums,
-                "backprop": p.backprop,
-                "wait_gradients": p.wait_gradients,
-            })).collect::<Vec<_>>(),
+            "phases": self.phases.iter().map(|p| {
+                PhaseTimes::NAMES.iter().zip(p.parts()).map(|(name, s)| (name.to_string(), s.into())).collect::<serde_json::Map<_, _>>()
+            }).collect::<Vec<_>>(),
         })
         .to_string()
     }
@@ -231,17 +227,14 @@ fn median_phases(epochs: &[&[PhaseTimes]]) -> Vec<PhaseTimes> {
     let threads = epochs.iter().map(|e| e.len()).max().unwrap_or(0);
     (0..threads)
         .map(|t| {
-            let of = |part: fn(&PhaseTimes) -> f64| {
-                let mut v: Vec<f64> = epochs.iter().filter_map(|e| e.get(t)).map(part).collect();
+            PhaseTimes::from_parts(std::array::from_fn(|part| {
+                let mut v: Vec<f64> = epochs
+                    .iter()
+                    .filter_map(|e| e.get(t))
+                    .map(|p| p.parts()[part])
+                    .collect();
                 median(&mut v)
-            };
-            PhaseTimes {
-                absorb: of(|p| p.absorb),
-                forward: of(|p| p.forward),
-                wait_sums: of(|p| p.wait_sums),
-                backprop: of(|p| p.backprop),
-                wait_gradients: of(|p| p.wait_gradients),
-            }
+            }))
         })
         .collect()
 }

@@ -109,9 +109,41 @@ pub struct PhaseTimes {
 }
 
 impl PhaseTimes {
+    /// The parts' names, in the order of [`PhaseTimes::parts`].
+    pub const NAMES: [&'static str; 5] = [
+        "absorb",
+        "forward",
+        "wait_sums",
+        "backprop",
+        "wait_gradients",
+    ];
+
+    /// The five parts, in the order a round runs them.
+    pub fn parts(&self) -> [f64; 5] {
+        [
+            self.absorb,
+            self.forward,
+            self.wait_sums,
+            self.backprop,
+            self.wait_gradients,
+        ]
+    }
+
+    /// The times whose [`PhaseTimes::parts`] are `parts`.
+    pub fn from_parts(parts: [f64; 5]) -> Self {
+        let [absorb, forward, wait_sums, backprop, wait_gradients] = parts;
+        Self {
+            absorb,
+            forward,
+            wait_sums,
+            backprop,
+            wait_gradients,
+        }
+    }
+
     /// All five parts together.
     pub fn total(&self) -> f64 {
-        self.absorb + self.forward + self.wait_sums + self.backprop + self.wait_gradients
+        self.parts().iter().sum()
     }
 }
 
@@ -292,19 +324,38 @@ fn blocks(lanes: Range<usize>) -> Vec<(usize, usize)> {
     out
 }
 
-/// The sum of tree node `(level, index)` from the leaves, pairwise:
-/// `l_i`, `l_2i + l_2i+1`, `(l_4i + l_4i+1) + (l_4i+2 + l_4i+3)`, or all eight.
+/// Node `(level, index)` of the lane tree (a block of `2^level` lanes
+/// starting at `index · 2^level`), in the fixed pairwise order: the value
+/// `known` gives for it, else the sum of its two children; a leaf with no
+/// value is `+0`. So the root is `((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7))`
+/// whichever blocks are known, and only the nodes it needs are computed.
 #[inline(always)]
-fn node_sum<const H: usize>(leaves: &[Row<H>; LANES], level: usize, index: usize) -> Row<H> {
-    let leaf = |i: usize| leaves.get(i).copied().unwrap_or(Row::ZERO);
-    let pair = |i: usize| leaf(2 * i).plus(&leaf(2 * i + 1));
-    let quad = |i: usize| pair(2 * i).plus(&pair(2 * i + 1));
+fn tree_node<const W: usize>(
+    level: usize,
+    index: usize,
+    known: &impl Fn(usize, usize) -> Option<Row<W>>,
+) -> Row<W> {
+    let leaf = |i: usize| known(0, i).unwrap_or(Row::ZERO);
+    let pair = |i: usize| known(1, i).unwrap_or_else(|| leaf(2 * i).plus(&leaf(2 * i + 1)));
+    let quad = |i: usize| known(2, i).unwrap_or_else(|| pair(2 * i).plus(&pair(2 * i + 1)));
     match level {
         0 => leaf(index),
         1 => pair(index),
         2 => quad(index),
-        _ => quad(0).plus(&quad(1)),
+        _ => known(3, 0).unwrap_or_else(|| quad(0).plus(&quad(1))),
     }
+}
+
+/// The sum of tree node `(level, index)` from the eight leaves.
+#[inline(always)]
+fn node_sum<const H: usize>(leaves: &[Row<H>; LANES], level: usize, index: usize) -> Row<H> {
+    tree_node(level, index, &|l, i| {
+        if l == 0 {
+            leaves.get(i).copied()
+        } else {
+            None
+        }
+    })
 }
 
 /// One thread's share of the state: its lanes of the hidden weights and of
@@ -575,24 +626,19 @@ impl<const H: usize, const W: usize> Worker<H, W> {
     }
 }
 
-/// The root of example `x`'s lane tree: each node read from the board if a
-/// thread published it, else the sum of its two children (an unpublished
-/// leaf is 0). Top-down, so that only the nodes the root needs are read or
-/// added: with two threads, two reads and one sum.
+/// The root of example `x`'s lane tree ([`tree_node`]), each node read
+/// from the board if a thread published it: with two threads, two reads and
+/// one sum.
 #[inline(always)]
 fn gather_root<const W: usize, B: Board>(ep: &Epoch<'_, B>, x: usize) -> Row<W> {
-    let node = |level: usize, index: usize| -> Option<Row<W>> {
+    tree_node(3, 0, &|level, index| {
         let id = LEVEL_START.get(level)? + index;
         ep.published.get(id).copied().unwrap_or(false).then(|| {
             let mut row = Row::ZERO;
             ep.board.get(ep.layout.node(x, id), &mut row.0);
             row
         })
-    };
-    let leaf = |i: usize| node(0, i).unwrap_or(Row::ZERO);
-    let pair = |i: usize| node(1, i).unwrap_or_else(|| leaf(2 * i).plus(&leaf(2 * i + 1)));
-    let quad = |i: usize| node(2, i).unwrap_or_else(|| pair(2 * i).plus(&pair(2 * i + 1)));
-    node(3, 0).unwrap_or_else(|| quad(0).plus(&quad(1)))
+    })
 }
 
 /// [`Worker::run`] as a [`Task`], so that it is compiled per instruction set.
