@@ -6,8 +6,8 @@
 //! operation (Rust never fuses them into an FMA), and vector width changes how
 //! many neurons are handled per instruction, never the order of any sum.
 //!
-//! This is the crate's only `unsafe` code: calling a `#[target_feature]`
-//! function is `unsafe` because running an instruction the processor lacks is
+//! This module and [`crate::board`] hold the crate's `unsafe` code. Here,
+//! calling a `#[target_feature]` function is `unsafe` because running an instruction the processor lacks is
 //! undefined behaviour, so each call below is made only after
 //! `is_x86_feature_detected!` has confirmed every feature it enables (or
 //! needs only what every x86-64 processor has).

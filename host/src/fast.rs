@@ -27,6 +27,7 @@
 //! thread computes a value never changes how it is computed.
 
 use crate::barrier::Barrier;
+use crate::board::{Board, Local, Shared};
 use crate::cpu::{self, Simd, Task};
 use crate::idx::{Image, PIXELS};
 use crate::sparse::SparseSet;
@@ -38,9 +39,7 @@ use digitnet_core::pixel_major::{
     PixelMajor, Row, SparseImage,
 };
 use digitnet_core::vector::map_mut;
-use std::cell::Cell;
 use std::ops::Range;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
 /// Rows per lane: pixel `k = 8c + l` is row `c` of lane `l`. An image has
@@ -210,66 +209,6 @@ fn rounds(len: usize, batch_size: usize) -> Vec<RoundSpan> {
         }
     }
     out
-}
-
-/// Values passed between threads: lane sums and per-example deltas.
-///
-/// Relaxed loads and stores; the barrier between the phase that writes a
-/// slot and the phase that reads it orders them.
-trait Board {
-    fn put(&self, at: usize, values: &[f32]);
-    fn get(&self, at: usize, out: &mut [f32]);
-    /// Starts fetching slots `at..at + len` into this core's cache.
-    fn prefetch(&self, at: usize, len: usize);
-}
-
-/// The board of a multi-threaded run.
-struct Shared(Vec<AtomicU32>);
-
-impl Board for Shared {
-    #[inline(always)]
-    fn put(&self, at: usize, values: &[f32]) {
-        for (slot, v) in self.0.iter().skip(at).zip(values) {
-            slot.store(v.to_bits(), Ordering::Relaxed);
-        }
-    }
-    #[inline(always)]
-    fn get(&self, at: usize, out: &mut [f32]) {
-        for (slot, v) in self.0.iter().skip(at).zip(out) {
-            *v = f32::from_bits(slot.load(Ordering::Relaxed));
-        }
-    }
-    /// The slots another core wrote are in its cache: asking for all of a
-    /// phase's at once overlaps the transfers instead of waiting for each.
-    #[inline(always)]
-    fn prefetch(&self, at: usize, len: usize) {
-        for slot in self.0.iter().skip(at).take(len).step_by(16) {
-            crate::cpu::prefetch(slot);
-        }
-        if let Some(last) = (at + len).checked_sub(1).and_then(|i| self.0.get(i)) {
-            crate::cpu::prefetch(last);
-        }
-    }
-}
-
-/// The board of a single-threaded run: plain memory.
-struct Local(Vec<Cell<f32>>);
-
-impl Board for Local {
-    #[inline(always)]
-    fn put(&self, at: usize, values: &[f32]) {
-        for (slot, v) in self.0.iter().skip(at).zip(values) {
-            slot.set(*v);
-        }
-    }
-    #[inline(always)]
-    fn get(&self, at: usize, out: &mut [f32]) {
-        for (slot, v) in self.0.iter().skip(at).zip(out) {
-            *v = slot.get();
-        }
-    }
-    #[inline(always)]
-    fn prefetch(&self, _: usize, _: usize) {}
 }
 
 /// Where example `x` of a round keeps its values on the board.
@@ -713,13 +652,19 @@ impl<const H: usize, const W: usize> Trainer<H, W> {
         } else {
             (0, layout.len())
         };
+        // SAFETY: the workers keep the phase rule: a round's lane sums are put
+        // in its forward phase and read in its backprop phase, its gradients
+        // put in the backprop phase and read in the next round's absorb
+        // phase, with a barrier wait between each ([`Worker::run`]).
+        #[allow(unsafe_code)]
+        let shared = unsafe { Shared::new(shared) };
         Self {
             workers,
             simd,
             layout,
             cores: std::thread::available_parallelism().map_or(1, |c| c.get()),
-            local: Local((0..local).map(|_| Cell::new(0.0)).collect()),
-            shared: Shared((0..shared).map(|_| AtomicU32::new(0)).collect()),
+            local: Local::new(local),
+            shared,
             timed: false,
         }
     }

@@ -9,6 +9,7 @@ pub mod atomic;
 pub mod augment;
 pub mod barrier;
 pub mod bench;
+pub mod board;
 #[cfg(feature = "bundled")]
 pub mod bundled;
 pub mod cli;
