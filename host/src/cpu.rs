@@ -7,8 +7,9 @@
 //! many neurons are handled per instruction, never the order of any sum.
 //!
 //! This module and [`crate::board`] hold the crate's `unsafe` code. Here,
-//! calling a `#[target_feature]` function is `unsafe` because running an instruction the processor lacks is
-//! undefined behaviour, so each call below is made only after
+//! calling a `#[target_feature]` function is `unsafe` because running an
+//! instruction the processor lacks is undefined behaviour, so each call
+//! below is made only after
 //! `is_x86_feature_detected!` has confirmed every feature it enables (or
 //! needs only what every x86-64 processor has).
 #![allow(unsafe_code)]
