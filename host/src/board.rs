@@ -150,6 +150,40 @@ mod tests {
         board.prefetch(3, 100);
     }
 
+    /// Threads that keep the phase rule see each other's rows whole (under
+    /// Miri, whose race detector checks the rule's ordering:
+    /// `cargo +nightly miri test -p digitnet --lib board`).
+    #[test]
+    fn threads_that_keep_the_phase_rule_read_what_the_others_put() {
+        use crate::barrier::Barrier;
+        let threads = 3;
+        let rounds = if cfg!(miri) { 4 } else { 200 };
+        // SAFETY: every slot is put by one thread before a barrier wait and
+        // read by the others only after it; the next round's puts come after
+        // a second wait that follows every read.
+        let board = unsafe { Shared::new(threads * 4) };
+        let barrier = Barrier::new(threads, threads);
+        std::thread::scope(|s| {
+            for me in 0..threads {
+                let (board, barrier) = (&board, &barrier);
+                s.spawn(move || {
+                    barrier.register(me);
+                    for round in 0..rounds {
+                        let mine = [(round * 10 + me) as f32; 4];
+                        board.put(me * 4, &mine);
+                        barrier.wait(me);
+                        for other in 0..threads {
+                            let mut row = [0.0f32; 4];
+                            board.get(other * 4, &mut row);
+                            assert_eq!(row, [(round * 10 + other) as f32; 4]);
+                        }
+                        barrier.wait(me);
+                    }
+                });
+            }
+        });
+    }
+
     #[test]
     fn boards_keep_what_is_put_within_their_slots() {
         round_trip(&Local::new(5));

@@ -994,6 +994,56 @@ impl<const H: usize, const W: usize> Task for Classify<'_, H, W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::idx::Image;
+
+    /// One epoch on a few synthetic images gives the same weights on one,
+    /// two and three threads. With several threads it runs the board's
+    /// phase rule for real; under Miri, whose race detector checks it:
+    /// `cargo +nightly miri test -p digitnet --lib fast::tests::threads`.
+    #[test]
+    fn threads_train_the_same_bits() {
+        let images: Vec<Image> = (0..7u32)
+            .map(|i| {
+                let mut img = [0u8; PIXELS];
+                for (k, p) in img.iter_mut().enumerate() {
+                    let v = ((k as u32).wrapping_mul(2_654_435_761) ^ (i * 97)) >> 26;
+                    *p = if v < 50 { 0 } else { (v * 4) as u8 };
+                }
+                img
+            })
+            .collect();
+        let set = SparseSet::new(&images);
+        let labels: Vec<u8> = (0..7).map(|i| (i * 3 % 10) as u8).collect();
+        let order: Vec<usize> = vec![3, 1, 4, 0, 5, 2, 6];
+        // Weights from a formula (Miri cannot run libm's square root).
+        let mut net: Box<DigitNet<20>> = Box::default();
+        let values = net.hidden.weights.iter_mut().flatten();
+        let values = values.chain(net.output.weights.iter_mut().flatten());
+        for (i, w) in values.enumerate() {
+            *w = ((i * 7919) % 2001) as f32 / 1000.0 - 1.0;
+        }
+        let trained = |threads: usize| {
+            let mut t = Trainer::<20, 32>::new(&net, threads, Simd::Baseline);
+            t.epoch(EpochPlan {
+                order: &order,
+                batch_size: 3,
+                source: Source::Cached(&set),
+                labels: &labels,
+                decay: 1.0,
+                eta: 3.0,
+            });
+            let mut out = net.clone();
+            t.write_to(&mut out);
+            out
+        };
+        let one = trained(1);
+        assert_ne!(one.hidden, net.hidden, "training moved the weights");
+        for threads in [2, 3] {
+            let many = trained(threads);
+            assert_eq!(many.hidden, one.hidden, "{threads} threads");
+            assert_eq!(many.output, one.output, "{threads} threads");
+        }
+    }
 
     #[test]
     fn rounds_cover_batches_in_order() {
