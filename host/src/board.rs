@@ -56,14 +56,13 @@ impl Shared {
         Self((0..len).map(|_| UnsafeCell::new(0.0)).collect())
     }
 
-    /// The slots `at..at + n`, clipped to the board, as a raw pointer and a length.
+    /// The slots `at..at + n`, clipped to the board, as a raw pointer and a
+    /// length (past the end: an empty slice's aligned, non-null pointer).
     #[inline(always)]
     fn span(&self, at: usize, n: usize) -> (*mut f32, usize) {
-        match self.0.get(at..) {
-            // `UnsafeCell<f32>` has the layout of `f32`.
-            Some(rest) => (UnsafeCell::raw_get(rest.as_ptr()), n.min(rest.len())),
-            None => (std::ptr::null_mut(), 0),
-        }
+        let rest = self.0.get(at..).unwrap_or(&[]);
+        // `UnsafeCell<f32>` has the layout of `f32`.
+        (UnsafeCell::raw_get(rest.as_ptr()), n.min(rest.len()))
     }
 }
 
@@ -71,20 +70,16 @@ impl Board for Shared {
     #[inline(always)]
     fn put(&self, at: usize, values: &[f32]) {
         let (slots, n) = self.span(at, values.len());
-        if n > 0 {
-            // SAFETY: `slots..slots + n` lies in the board (`span`), does not
-            // overlap `values` (a borrow of other memory), and no other thread
-            // accesses it now (the phase rule, `Shared::new`).
-            unsafe { std::ptr::copy_nonoverlapping(values.as_ptr(), slots, n) }
-        }
+        // SAFETY: `slots..slots + n` lies in the board (`span`), does not
+        // overlap `values` (a borrow of other memory), and no other thread
+        // accesses it now (the phase rule, `Shared::new`).
+        unsafe { std::ptr::copy_nonoverlapping(values.as_ptr(), slots, n) }
     }
     #[inline(always)]
     fn get(&self, at: usize, out: &mut [f32]) {
         let (slots, n) = self.span(at, out.len());
-        if n > 0 {
-            // SAFETY: as in `put`; no thread writes these slots now.
-            unsafe { std::ptr::copy_nonoverlapping(slots, out.as_mut_ptr(), n) }
-        }
+        // SAFETY: as in `put`; no thread writes these slots now.
+        unsafe { std::ptr::copy_nonoverlapping(slots, out.as_mut_ptr(), n) }
     }
     /// The slots another core wrote are in its cache: asking for all of a
     /// phase's at once overlaps the transfers instead of waiting for each.
@@ -188,6 +183,8 @@ mod tests {
     fn boards_keep_what_is_put_within_their_slots() {
         round_trip(&Local::new(5));
         // SAFETY: one thread.
-        round_trip(&unsafe { Shared::new(5) });
+        let shared = unsafe { Shared::new(5) };
+        round_trip(&shared);
+        assert_eq!(format!("{shared:?}"), "Shared { slots: 5 }");
     }
 }
