@@ -8,7 +8,7 @@
 //! phase. The barrier's release and acquire order the writes before the
 //! reads, so the slots need no atomic access of their own, and [`Shared`]
 //! copies whole rows with vector loads and stores (one float at a time
-//! through atomics cost about 6% of a two-thread epoch here).
+//! through atomics cost about 4% of a two-thread epoch here).
 //!
 //! This module holds the crate's second piece of `unsafe` code (the first is
 //! [`crate::cpu`]'s dispatch): [`Shared`] reads and writes its slots through
