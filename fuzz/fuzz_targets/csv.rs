@@ -1,4 +1,4 @@
-//! Fuzz target `csv`: a CSV file of labelled digits (`digitnet::csv_file`).
+//! Fuzz target `csv`: a CSV file of labelled digits (`digitnet::data::csv_file`).
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {

@@ -1,4 +1,4 @@
-//! Fuzz target `idx`: an IDX images and labels file, raw or gzip (`digitnet::idx`).
+//! Fuzz target `idx`: an IDX images and labels file, raw or gzip (`digitnet::data::idx`).
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {

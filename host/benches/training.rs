@@ -7,11 +7,11 @@
 //! `cargo bench -p digitnet`
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use digitnet::cpu::{self, Simd, Task};
-use digitnet::fast::{EpochPlan, Hidden, Source, Trainer, LANE_ROWS};
-use digitnet::idx::{self, Dataset, MnistFiles};
-use digitnet::sparse::SparseSet;
-use digitnet::train::DigitNet;
+use digitnet::data::idx::{self, Dataset, MnistFiles};
+use digitnet::engine::cpu::{self, Simd, Task};
+use digitnet::engine::fast::{EpochPlan, Hidden, Source, Trainer, LANE_ROWS};
+use digitnet::engine::sparse::SparseSet;
+use digitnet::model::net::DigitNet;
 use digitnet_core::head::{ExampleGrad, Head};
 use digitnet_core::input::{one_hot, LANES, PIXEL_MAX};
 use digitnet_core::pixel_major::{accumulate, from_layer, weighted_sums, Row};

@@ -19,7 +19,8 @@ use std::path::Path;
 
 use digitnet_core::prepare::{self, Grey, BOX, SIDE};
 
-use crate::{csv_file, idx, model, picture};
+use crate::data::{csv_file, idx, picture};
+use crate::model;
 
 /// The fuzz targets, by name: the names of `fuzz/fuzz_targets/*.rs` and of
 /// the folders under `fuzz/corpus/` and `fuzz/regressions/`.

@@ -13,7 +13,8 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
-use digitnet::{csv_file, idx, model, picture};
+use digitnet::data::{csv_file, idx, picture};
+use digitnet::model;
 
 /// The system allocator, counting the bytes in use and their peak.
 struct Counting;

@@ -163,8 +163,9 @@ fn corrupt_data_names_the_file_and_writes_nothing() {
         std::fs::copy(data_dir().join(name), data.join(name)).unwrap();
     }
     // Test labels cut short: the header promises 10,000 labels.
-    let labels = digitnet::idx::read_labels(&data_dir().join("t10k-labels-idx1-ubyte.gz")).unwrap();
-    let mut raw = digitnet::idx::encode_labels(&labels);
+    let labels =
+        digitnet::data::idx::read_labels(&data_dir().join("t10k-labels-idx1-ubyte.gz")).unwrap();
+    let mut raw = digitnet::data::idx::encode_labels(&labels);
     raw.truncate(5_000);
     std::fs::write(data.join("t10k-labels-idx1-ubyte"), raw).unwrap();
     let model = dir.path().join("m.safetensors");

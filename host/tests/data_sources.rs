@@ -5,8 +5,8 @@
 mod common;
 
 use common::{digitnet, mnist_test, s, text};
-use digitnet::csv_file;
-use digitnet::idx::{self, Dataset, MnistFiles};
+use digitnet::data::csv_file;
+use digitnet::data::idx::{self, Dataset, MnistFiles};
 use std::path::Path;
 
 /// The first `n` MNIST training digits.

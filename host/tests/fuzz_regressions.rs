@@ -12,8 +12,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use digitnet::data::{csv_file, idx};
 use digitnet::fuzzing::{run, TARGETS};
-use digitnet::{csv_file, idx, model};
+use digitnet::model;
 use digitnet_core::{Activation, Cost, Network};
 
 fn fuzz_dir() -> PathBuf {
@@ -193,7 +194,7 @@ fn write_seeds() {
         eta: 3.0,
         lambda: 0.5,
         init: digitnet_core::Init::Scaled,
-        schedule: digitnet::train::Schedule::Cosine,
+        schedule: digitnet::model::Schedule::Cosine,
         shift: 2,
         train_images: 100,
         correct: 9,

@@ -8,7 +8,7 @@ mod common;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use common::{default_model, digitnet, digitnet_in, mnist_test, page_data, repo, s, text};
-use digitnet::web;
+use digitnet::export::web;
 use std::path::Path;
 
 fn decode(v: &serde_json::Value) -> Vec<u8> {
@@ -95,12 +95,12 @@ fn the_page_carries_the_module_the_model_and_the_desktops_outputs() {
         );
         // Drawn black on white, then read as `predict` reads a picture file.
         let paper: Vec<u8> = test.images[i].iter().map(|p| 255 - p).collect();
-        let grey = digitnet::picture::GreyPicture {
+        let grey = digitnet::data::picture::GreyPicture {
             pixels: paper,
             width: 28,
             height: 28,
         };
-        let digit = digitnet::picture::prepare_grey(&grey, Path::new("paper.png")).unwrap();
+        let digit = digitnet::data::picture::prepare_grey(&grey, Path::new("paper.png")).unwrap();
         assert_eq!(
             bits(&prepared[10 * k..10 * (k + 1)]),
             bits(&net.feedforward(&digit.pixels))

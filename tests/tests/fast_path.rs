@@ -3,15 +3,16 @@
 //! `reference_sgd` is the training loop as it was written before the fast
 //! path: one `Network::update_mini_batch` per mini-batch (dense row-major
 //! sums over every pixel), offsets drawn example by example, evaluation with
-//! `Network::predict`. `digitnet::train::sgd` must give the same network,
+//! `Network::predict`. `digitnet::training::sgd` must give the same network,
 //! bit for bit, and the same accuracy in every epoch, for every cost,
 //! activation, width, regularisation, augmentation, batch size, thread count
 //! and instruction set.
 
-use digitnet::augment;
-use digitnet::cpu::Simd;
-use digitnet::idx::{self, Dataset, Image, MnistFiles};
-use digitnet::train::{self, DigitNet, Splits, TrainConfig};
+use digitnet::data::augment;
+use digitnet::data::idx::{self, Dataset, Image, MnistFiles};
+use digitnet::engine::cpu::Simd;
+use digitnet::model::net::DigitNet;
+use digitnet::training::{self, Splits, TrainConfig};
 use digitnet_core::random::{seeded, shuffle};
 use digitnet_core::{Activation, Cost, Gradient, Init, Layer};
 use rand_core::Rng;
@@ -63,14 +64,14 @@ fn reference_sgd<const H: usize, R: Rng>(
                     .unwrap();
             }
         }
-        correct.push(train::evaluate(net, test));
+        correct.push(training::evaluate(net, test));
     }
     correct
 }
 
 /// Trains with both loops from the same initial network and seed; panics
 /// with the configuration if any weight, bias or epoch's accuracy differs.
-fn same_as_reference<const H: usize>(config: &TrainConfig) -> Vec<train::EpochReport> {
+fn same_as_reference<const H: usize>(config: &TrainConfig) -> Vec<training::EpochReport> {
     let (train_set, test_set) = data();
     let mut init: Box<DigitNet<H>> = Box::default();
     init.activation = config.activation;
@@ -90,7 +91,7 @@ fn same_as_reference<const H: usize>(config: &TrainConfig) -> Vec<train::EpochRe
         test: test_set,
         validation: None,
     };
-    let reports = train::sgd(
+    let reports = training::sgd(
         &mut fast,
         &mut seeded(config.seed + 1),
         splits,
@@ -214,7 +215,7 @@ fn every_width_matches_the_plain_loop() {
     let relu = config(Cost::LogLikelihood, Activation::Relu, 5.0, 1, 10);
     same_as_reference::<100>(&TrainConfig {
         hidden: 100,
-        schedule: train::Schedule::Cosine,
+        schedule: digitnet::model::Schedule::Cosine,
         ..relu
     });
 }

@@ -10,10 +10,10 @@
 //! and passes, unless `DIGITNET_REQUIRE_FIRMWARE=1` is set (as in CI), where
 //! a missing tool fails.
 
+use digitnet::data::idx::{self, MnistFiles};
 use digitnet::export::{self, ExportOptions, Quantize};
-use digitnet::idx::{self, MnistFiles};
 use digitnet::model;
-use digitnet::train::{self, Splits, TrainConfig};
+use digitnet::training::{self, Splits, TrainConfig};
 use digitnet_core::{Activation, Cost, Init};
 use std::env;
 use std::io::Read;
@@ -165,7 +165,7 @@ fn train_and_export(config: &TrainConfig) -> tempfile::TempDir {
         test: &test_set,
         validation: None,
     };
-    let (net, _) = train::run_any(splits, config, &mut |_| Ok(())).unwrap();
+    let (net, _) = training::run_any(splits, config, &mut |_| Ok(())).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let model_path = dir.path().join("model.safetensors");
     model::save_any(&model_path, &net, None).unwrap();

@@ -3,13 +3,13 @@
 //! short training runs of the other kinds of network `train` makes — and the
 //! device's `f32` order predicts what the training order predicts.
 
-use digitnet::eval::Evaluation;
+use digitnet::data::idx::{self, Dataset, MnistFiles};
 use digitnet::export;
-use digitnet::idx::{self, Dataset, MnistFiles};
-use digitnet::int8;
 use digitnet::model;
-use digitnet::net::AnyNet;
-use digitnet::train::{self, Splits, TrainConfig};
+use digitnet::model::int8;
+use digitnet::model::net::AnyNet;
+use digitnet::reports::eval::Evaluation;
+use digitnet::training::{self, Splits, TrainConfig};
 use digitnet_core::{Activation, Cost, Init};
 use std::path::Path;
 
@@ -67,7 +67,9 @@ fn trained(config: &TrainConfig, mnist: &Mnist) -> AnyNet {
         test: &mnist.test,
         validation: None,
     };
-    train::run_any(splits, config, &mut |_| Ok(())).unwrap().0
+    training::run_any(splits, config, &mut |_| Ok(()))
+        .unwrap()
+        .0
 }
 
 #[test]

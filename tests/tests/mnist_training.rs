@@ -1,7 +1,7 @@
 //! Training on the bundled MNIST files through the host's loop.
 
-use digitnet::idx::{self, MnistFiles};
-use digitnet::train::{self, Splits, TrainConfig};
+use digitnet::data::idx::{self, MnistFiles};
+use digitnet::training::{self, Splits, TrainConfig};
 use std::path::PathBuf;
 
 fn data_dir() -> PathBuf {
@@ -22,7 +22,7 @@ fn one_epoch_reaches_85_percent() {
         test: &test_set,
         validation: None,
     };
-    let (_, reports) = train::run::<30>(splits, &config, &mut |r| {
+    let (_, reports) = training::run::<30>(splits, &config, &mut |r| {
         eprintln!(
             "epoch {}: {} / {} in {:.2} s",
             r.epoch, r.correct, r.total, r.train_seconds

@@ -3,7 +3,7 @@
 //! `predict` decodes a file with the `image` crate, which turns colour into
 //! grey by Rec. 709 luma, `Y = 0.2126 R + 0.7152 G + 0.0722 B`, rounded; a
 //! picture with transparency is then composited over white paper, rounded:
-//! `(Y·a + 255·(255 − a) + 127) / 255` (`digitnet::picture`). The page's canvas
+//! `(Y·a + 255·(255 − a) + 127) / 255` (`digitnet::data::picture`). The page's canvas
 //! gives RGBA, and the module reads it with the same two steps, in integers:
 //! `Y = (2126 R + 7152 G + 722 B + 5000) / 10000`.
 //!

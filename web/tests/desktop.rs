@@ -1,6 +1,6 @@
 //! The module's exported functions, called as the page calls them, against
 //! the desktop's code: `Network::feedforward` for test digits as they are,
-//! `digitnet::picture` (the `image` crate's decoding, then the core's
+//! `digitnet::data::picture` (the `image` crate's decoding, then the core's
 //! preparation) for drawings saved as PNG. Bit for bit, for every hidden width
 //! and every choice of neurons.
 #![allow(unsafe_code)] // writing and reading the module's buffers, as JavaScript does
@@ -8,9 +8,9 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use digitnet::idx::{self, Dataset, MnistFiles};
-use digitnet::net::AnyNet;
-use digitnet::picture::{self, GreyPicture};
+use digitnet::data::idx::{self, Dataset, MnistFiles};
+use digitnet::data::picture::{self, GreyPicture};
+use digitnet::model::net::AnyNet;
 use digitnet::with_net;
 use digitnet_core::prepare::PIXELS;
 use digitnet_core::random::seeded;
@@ -38,15 +38,15 @@ fn mnist_test() -> Dataset {
 
 /// Writes `values` at `params()` and calls `load_model`, as the page does.
 fn load(net: &AnyNet) -> i32 {
-    let values = digitnet::web::parameters(net);
+    let values = digitnet::export::web::parameters(net);
     assert!(values.len() <= exports::params_capacity());
     // SAFETY: the buffer holds `params_capacity()` f32s, and the lock keeps
     // every other caller out.
     unsafe { std::ptr::copy_nonoverlapping(values.as_ptr(), exports::params(), values.len()) };
     exports::load_model(
         net.hidden(),
-        digitnet::web::activation_code(net.activation()),
-        digitnet::web::cost_code(net.cost()),
+        digitnet::export::web::activation_code(net.activation()),
+        digitnet::export::web::cost_code(net.cost()),
     )
 }
 
@@ -118,7 +118,7 @@ fn png(rgba: &[u8], width: usize, height: usize) -> Vec<u8> {
 
 #[test]
 fn widths_are_those_train_offers() {
-    assert_eq!(WIDTHS, digitnet::net::WIDTHS);
+    assert_eq!(WIDTHS, digitnet::model::net::WIDTHS);
     assert_eq!(
         exports::params_capacity(),
         parameters(*WIDTHS.iter().max().unwrap())
@@ -255,7 +255,7 @@ fn statuses() {
     assert_eq!(exports::load_model(20, 2, 0), exports::BAD_ACTIVATION);
     assert_eq!(exports::load_model(20, 0, 3), exports::BAD_COST);
     // A NaN among the parameters: refused, and the model before stays.
-    let mut values = digitnet::web::parameters(&net);
+    let mut values = digitnet::export::web::parameters(&net);
     values[123] = f32::NAN;
     // SAFETY: within the buffer; the lock is held.
     unsafe { std::ptr::copy_nonoverlapping(values.as_ptr(), exports::params(), values.len()) };

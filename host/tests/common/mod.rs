@@ -39,13 +39,13 @@ pub fn s(p: &std::path::Path) -> &str {
 }
 
 /// The bundled MNIST test set.
-pub fn mnist_test() -> digitnet::idx::Dataset {
-    let files = digitnet::idx::MnistFiles::in_dir(&repo().join("data/mnist")).unwrap();
-    digitnet::idx::read_dataset(&files.test_images, &files.test_labels).unwrap()
+pub fn mnist_test() -> digitnet::data::idx::Dataset {
+    let files = digitnet::data::idx::MnistFiles::in_dir(&repo().join("data/mnist")).unwrap();
+    digitnet::data::idx::read_dataset(&files.test_images, &files.test_labels).unwrap()
 }
 
 /// The committed default model.
-pub fn default_model() -> digitnet::net::AnyNet {
+pub fn default_model() -> digitnet::model::net::AnyNet {
     digitnet::model::load_any(&repo().join("models/mnist-784-30-10.safetensors"))
         .unwrap()
         .net

@@ -11,7 +11,7 @@
 //! through atomics cost about 4% of a two-thread epoch here).
 //!
 //! This module holds the crate's second piece of `unsafe` code (the first is
-//! [`crate::cpu`]'s dispatch): [`Shared`] reads and writes its slots through
+//! [`crate::engine::cpu`]'s dispatch): [`Shared`] reads and writes its slots through
 //! raw pointers, which is sound as long as its users keep the phase rule, as
 //! [`Shared::new`] requires.
 #![allow(unsafe_code)]
@@ -86,10 +86,10 @@ impl Board for Shared {
     #[inline(always)]
     fn prefetch(&self, at: usize, len: usize) {
         for slot in self.0.iter().skip(at).take(len).step_by(16) {
-            crate::cpu::prefetch(slot);
+            crate::engine::cpu::prefetch(slot);
         }
         if let Some(last) = (at + len).checked_sub(1).and_then(|i| self.0.get(i)) {
-            crate::cpu::prefetch(last);
+            crate::engine::cpu::prefetch(last);
         }
     }
 }
@@ -150,7 +150,7 @@ mod tests {
     /// `cargo +nightly miri test -p digitnet --lib board`).
     #[test]
     fn threads_that_keep_the_phase_rule_read_what_the_others_put() {
-        use crate::barrier::Barrier;
+        use crate::engine::barrier::Barrier;
         let threads = 3;
         let rounds = if cfg!(miri) { 4 } else { 200 };
         // SAFETY: every slot is put by one thread before a barrier wait and

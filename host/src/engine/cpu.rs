@@ -6,7 +6,7 @@
 //! operation (Rust never fuses them into an FMA), and vector width changes how
 //! many neurons are handled per instruction, never the order of any sum.
 //!
-//! This module and [`crate::board`] hold the crate's `unsafe` code. Here,
+//! This module and [`crate::engine::board`] hold the crate's `unsafe` code. Here,
 //! calling a `#[target_feature]` function is `unsafe` because running an
 //! instruction the processor lacks is undefined behaviour, so each call
 //! below is made only after

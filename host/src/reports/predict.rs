@@ -5,14 +5,14 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 
 use clap::Args;
-use digitnet_core::Cost;
 use serde::Serialize;
 
+use crate::data::idx::{Image, COLS};
+use crate::data::picture;
 use crate::data::DataError;
-use crate::defaults::{self, DATA_HELP, MODEL_HELP};
-use crate::idx::{Image, COLS};
+use crate::model::defaults::{self, DATA_HELP, MODEL_HELP};
+use crate::model::net::describe_scores;
 use crate::model::ModelError;
-use crate::picture;
 
 /// Digits listed per input.
 pub const TOP: usize = 3;
@@ -85,15 +85,6 @@ pub fn top(outputs: &[f32; 10]) -> [Score; TOP] {
         digit: order[i],
         score: outputs[order[i]],
     })
-}
-
-/// What the scores are, for the header line.
-pub fn describe_scores(cost: Cost) -> &'static str {
-    if cost.softmax() {
-        "softmax outputs: the probability of each digit, summing to 1"
-    } else {
-        "the output neurons' sigmoid activations, each from 0 to 1 (not probabilities: they need not sum to 1)"
-    }
 }
 
 /// One input's result in `--json`.
@@ -301,7 +292,7 @@ fn write_line(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::idx::PIXELS;
+    use crate::data::idx::PIXELS;
 
     #[test]
     fn top_three_best_first_ties_to_the_lower_digit() {

@@ -4,8 +4,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::draw::{font, Picture};
-use crate::train::EpochReport;
+use crate::reports::draw::{font, Picture};
+use crate::training::EpochReport;
 
 /// Colour of the test-accuracy line.
 const TEST: RGBColor = RGBColor(31, 119, 180);
@@ -120,7 +120,7 @@ impl Picture for AccuracyChart<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::draw::{render, Format};
+    use crate::reports::draw::{render, Format};
     use std::path::Path;
 
     fn reports(n: usize, validation: bool) -> Vec<EpochReport> {

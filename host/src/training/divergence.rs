@@ -31,9 +31,9 @@
 //! different digits from the first epoch on, so neither rule 2 nor rule 3
 //! comes near them.
 
-use crate::fast::Tally;
-use crate::idx::Dataset;
-use crate::train::CLASSES;
+use crate::data::idx::Dataset;
+use crate::engine::fast::Tally;
+use crate::model::net::CLASSES;
 use std::fmt;
 
 /// Epochs in a row with at most [`FEW_ANSWERS`] different answers that stop a run.

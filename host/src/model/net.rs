@@ -5,7 +5,8 @@
 //! host keeps one enum variant per supported width and [`with_net!`](crate::with_net)
 //! hands the concrete network to generic code: each width is compiled once.
 
-use crate::train::DigitNet;
+use crate::data::idx::PIXELS;
+use digitnet_core::Network;
 use digitnet_core::{Activation, Cost};
 
 /// The hidden widths `--hidden` accepts.
@@ -31,14 +32,14 @@ pub enum AnyNet {
 macro_rules! with_net {
     ($any:expr, $net:ident => $body:expr) => {
         match $any {
-            $crate::net::AnyNet::H10($net) => $body,
-            $crate::net::AnyNet::H16($net) => $body,
-            $crate::net::AnyNet::H20($net) => $body,
-            $crate::net::AnyNet::H30($net) => $body,
-            $crate::net::AnyNet::H50($net) => $body,
-            $crate::net::AnyNet::H64($net) => $body,
-            $crate::net::AnyNet::H100($net) => $body,
-            $crate::net::AnyNet::H128($net) => $body,
+            $crate::model::net::AnyNet::H10($net) => $body,
+            $crate::model::net::AnyNet::H16($net) => $body,
+            $crate::model::net::AnyNet::H20($net) => $body,
+            $crate::model::net::AnyNet::H30($net) => $body,
+            $crate::model::net::AnyNet::H50($net) => $body,
+            $crate::model::net::AnyNet::H64($net) => $body,
+            $crate::model::net::AnyNet::H100($net) => $body,
+            $crate::model::net::AnyNet::H128($net) => $body,
         }
     };
 }
@@ -124,12 +125,12 @@ impl AnyNet {
     }
 
     /// The ten output activations for one image.
-    pub fn feedforward(&self, image: &crate::idx::Image) -> [f32; 10] {
+    pub fn feedforward(&self, image: &crate::data::idx::Image) -> [f32; 10] {
         with_net!(self, n => n.feedforward(image))
     }
 
     /// The predicted digit for one image (`None` when an output is NaN).
-    pub fn predict(&self, image: &crate::idx::Image) -> Option<usize> {
+    pub fn predict(&self, image: &crate::data::idx::Image) -> Option<usize> {
         with_net!(self, n => n.predict(image))
     }
 
@@ -145,8 +146,37 @@ impl AnyNet {
 pub fn describe(hidden: usize, activation: Activation, cost: Cost) -> String {
     format!(
         "[784, {hidden}, 10] {}",
-        crate::export::describe_neurons(activation, cost)
+        crate::model::net::describe_neurons(activation, cost)
     )
+}
+
+/// Number of classes (digits 0–9).
+pub const CLASSES: usize = 10;
+
+/// A network that reads MNIST images, with `H` hidden neurons.
+pub type DigitNet<const H: usize> = Network<PIXELS, H, CLASSES>;
+
+/// `sigmoid network, quadratic cost`, or e.g. `relu hidden layer, softmax output, log-likelihood cost`.
+pub fn describe_neurons(activation: Activation, cost: Cost) -> String {
+    if activation == Activation::Sigmoid && !cost.softmax() {
+        format!("sigmoid network, {} cost", cost.name())
+    } else {
+        format!(
+            "{} hidden layer, {} output, {} cost",
+            activation.name(),
+            cost.output_name(),
+            cost.name()
+        )
+    }
+}
+
+/// What the scores are, for the header line.
+pub fn describe_scores(cost: Cost) -> &'static str {
+    if cost.softmax() {
+        "softmax outputs: the probability of each digit, summing to 1"
+    } else {
+        "the output neurons' sigmoid activations, each from 0 to 1 (not probabilities: they need not sum to 1)"
+    }
 }
 
 #[cfg(test)]

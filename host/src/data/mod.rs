@@ -8,10 +8,17 @@
 //! that, a `train.csv` and a `test.csv`; a file is one CSV, split into
 //! training and test digits as [`csv_file::split`] documents.
 
+pub mod augment;
+#[cfg(feature = "bundled")]
+pub mod bundled;
+pub mod csv_file;
+pub mod idx;
+pub mod picture;
+
 use std::path::{Path, PathBuf};
 
-use crate::csv_file::{self, CsvError};
-use crate::idx::{self, Dataset, IdxError, MnistFiles};
+use csv_file::CsvError;
+use idx::{Dataset, IdxError, MnistFiles};
 
 /// A source of training and test digits.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,7 +27,7 @@ pub enum DataSource {
     Dir(PathBuf),
     /// One CSV file, split into training and test digits.
     Csv(PathBuf),
-    /// The MNIST files built into the binary (see [`crate::bundled`]).
+    /// The MNIST files built into the binary (see [`crate::data::bundled`]).
     #[cfg(feature = "bundled")]
     Bundled,
 }
@@ -111,8 +118,14 @@ impl DataSource {
             }
             #[cfg(feature = "bundled")]
             DataSource::Bundled => Ok(Data {
-                train: bundled_set(crate::bundled::TRAIN_IMAGES, crate::bundled::TRAIN_LABELS)?,
-                test: bundled_set(crate::bundled::TEST_IMAGES, crate::bundled::TEST_LABELS)?,
+                train: bundled_set(
+                    crate::data::bundled::TRAIN_IMAGES,
+                    crate::data::bundled::TRAIN_LABELS,
+                )?,
+                test: bundled_set(
+                    crate::data::bundled::TEST_IMAGES,
+                    crate::data::bundled::TEST_LABELS,
+                )?,
             }),
         }
     }
@@ -144,8 +157,11 @@ impl DataSource {
             }
             #[cfg(feature = "bundled")]
             DataSource::Bundled => Ok(TestSet {
-                data: bundled_set(crate::bundled::TRAIN_IMAGES, crate::bundled::TRAIN_LABELS)?,
-                origin: format!("the built-in {}", crate::bundled::TRAIN_IMAGES.name),
+                data: bundled_set(
+                    crate::data::bundled::TRAIN_IMAGES,
+                    crate::data::bundled::TRAIN_LABELS,
+                )?,
+                origin: format!("the built-in {}", crate::data::bundled::TRAIN_IMAGES.name),
             }),
         }
     }
@@ -172,8 +188,11 @@ impl DataSource {
             }
             #[cfg(feature = "bundled")]
             DataSource::Bundled => Ok(TestSet {
-                data: bundled_set(crate::bundled::TEST_IMAGES, crate::bundled::TEST_LABELS)?,
-                origin: format!("the built-in {}", crate::bundled::TEST_IMAGES.name),
+                data: bundled_set(
+                    crate::data::bundled::TEST_IMAGES,
+                    crate::data::bundled::TEST_LABELS,
+                )?,
+                origin: format!("the built-in {}", crate::data::bundled::TEST_IMAGES.name),
             }),
         }
     }
@@ -199,10 +218,11 @@ fn layout(dir: &Path) -> Result<DirLayout, IdxError> {
 /// One built-in split, parsed as the files on disk would be.
 #[cfg(feature = "bundled")]
 fn bundled_set(
-    images: crate::bundled::BundledFile,
-    labels: crate::bundled::BundledFile,
+    images: crate::data::bundled::BundledFile,
+    labels: crate::data::bundled::BundledFile,
 ) -> Result<Dataset, IdxError> {
-    let name = |f: crate::bundled::BundledFile| PathBuf::from(format!("(built-in) {}", f.name));
+    let name =
+        |f: crate::data::bundled::BundledFile| PathBuf::from(format!("(built-in) {}", f.name));
     Ok(Dataset {
         images: idx::parse_images(images.bytes, &name(images))?,
         labels: idx::parse_labels(labels.bytes, &name(labels))?,

@@ -229,7 +229,7 @@ pub fn prepare_grey(grey: &GreyPicture, path: &Path) -> Result<Prepared, Picture
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::idx::{self, MnistFiles};
+    use crate::data::idx::{self, MnistFiles};
     use image::{GrayImage, ImageEncoder, Luma, Rgba, RgbaImage};
 
     fn png(image: &GrayImage) -> Vec<u8> {

@@ -21,13 +21,13 @@ use digitnet_core::{Activation, Cost};
 use serde::Serialize;
 
 use crate::atomic::write_atomic;
+use crate::data::idx::{Dataset, Image};
 use crate::data::DataError;
-use crate::defaults::{self, DATA_HELP, MODEL_HELP};
 use crate::export::select_samples;
-use crate::idx::{Dataset, Image};
+use crate::model::defaults::{self, DATA_HELP, MODEL_HELP};
+use crate::model::net::describe_scores;
+use crate::model::net::AnyNet;
 use crate::model::ModelError;
-use crate::net::AnyNet;
-use crate::predict::describe_scores;
 use crate::with_net;
 
 /// The page's WebAssembly module, as committed (rebuilt by `web/build.sh`).

@@ -17,7 +17,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::idx::{Dataset, Image, MAX_EXAMPLES, PIXELS};
+use crate::data::idx::{Dataset, Image, MAX_EXAMPLES, PIXELS};
 
 /// Columns per row: the label, then the pixels.
 pub const COLUMNS: usize = 1 + PIXELS;

@@ -1,7 +1,7 @@
 //! MNIST images as lists of their non-zero pixels, made once and reused by
 //! every epoch (see `digitnet_core::pixel_major`).
 
-use crate::idx::{Image, PIXELS};
+use crate::data::idx::{Image, PIXELS};
 use digitnet_core::pixel_major::{sparsify, LaneIndex, SparseImage};
 
 /// Many images' non-zero pixels, lane by lane, in one buffer.
@@ -62,10 +62,10 @@ impl SparseSet {
     #[inline(always)]
     pub fn prefetch_index(&self, i: usize) {
         if let (Some(start), Some(index)) = (self.starts.get(i), self.ends.get(i)) {
-            crate::cpu::prefetch(start);
-            crate::cpu::prefetch(&index.ends);
+            crate::engine::cpu::prefetch(start);
+            crate::engine::cpu::prefetch(&index.ends);
             for rows in index.rows.iter().step_by(4) {
-                crate::cpu::prefetch(rows);
+                crate::engine::cpu::prefetch(rows);
             }
         }
     }
@@ -76,10 +76,10 @@ impl SparseSet {
         let image = self.get(i);
         // One prefetch per 64-byte line (32 entries).
         for entry in image.pixels.iter().step_by(32) {
-            crate::cpu::prefetch(entry);
+            crate::engine::cpu::prefetch(entry);
         }
         if let Some(last) = image.pixels.last() {
-            crate::cpu::prefetch(last);
+            crate::engine::cpu::prefetch(last);
         }
     }
 

@@ -1,7 +1,8 @@
 //! Accuracy, per-class accuracy and the confusion matrix on a labelled set.
 
-use crate::idx::Dataset;
-use crate::train::{DigitNet, CLASSES};
+use crate::data::idx::Dataset;
+use crate::model::net::DigitNet;
+use crate::model::net::CLASSES;
 use std::fmt;
 
 /// How a network did on a labelled set.
@@ -46,7 +47,7 @@ impl Evaluation {
     }
 
     /// Classifies every image of `data` with a network of any width.
-    pub fn run_any(net: &crate::net::AnyNet, data: &Dataset) -> Self {
+    pub fn run_any(net: &crate::model::net::AnyNet, data: &Dataset) -> Self {
         crate::with_net!(net, n => Self::run(&**n, data))
     }
 

@@ -26,12 +26,13 @@
 //! order, so the copies stay identical and need no further exchange. Which
 //! thread computes a value never changes how it is computed.
 
-use crate::barrier::Barrier;
-use crate::board::{Board, Local, Shared};
-use crate::cpu::{self, Simd, Task};
-use crate::idx::{Image, PIXELS};
-use crate::sparse::SparseSet;
-use crate::train::{DigitNet, CLASSES};
+use crate::data::idx::{Image, PIXELS};
+use crate::engine::barrier::Barrier;
+use crate::engine::board::{Board, Local, Shared};
+use crate::engine::cpu::{self, Simd, Task};
+use crate::engine::sparse::SparseSet;
+use crate::model::net::DigitNet;
+use crate::model::net::CLASSES;
 use digitnet_core::head::{ExampleGrad, Head, HeadGrad};
 use digitnet_core::input::{one_hot, LANES, PIXEL_MAX};
 use digitnet_core::pixel_major::{
@@ -394,7 +395,7 @@ impl<const H: usize, const W: usize> Worker<H, W> {
         let next = next.filter_map(|pos| order.get(pos).and_then(|&i| images.get(i)));
         for image in next {
             for line in image.iter().step_by(64) {
-                crate::cpu::prefetch(line);
+                crate::engine::cpu::prefetch(line);
             }
         }
     }
@@ -440,7 +441,7 @@ impl<const H: usize, const W: usize> Worker<H, W> {
             let i = ep.plan.order.get(pos).copied().unwrap_or(usize::MAX);
             let (dx, dy) = offsets.get(pos).copied().unwrap_or((0, 0));
             match images.get(i) {
-                Some(image) => set.push(&crate::augment::translate(image, dx, dy)),
+                Some(image) => set.push(&crate::data::augment::translate(image, dx, dy)),
                 None => set.push(&[0; PIXELS]),
             }
         }
@@ -851,7 +852,7 @@ pub fn count_correct<const H: usize, const W: usize>(
 /// output), and whether the outputs depend on the input at all.
 ///
 /// Training reads it after every epoch to tell a network that can still
-/// learn from one that cannot ([`crate::train`]'s divergence checks).
+/// learn from one that cannot ([`crate::training`]'s divergence checks).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Tally {
     /// Images whose answer equals their label.
@@ -994,7 +995,7 @@ impl<const H: usize, const W: usize> Task for Classify<'_, H, W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::idx::Image;
+    use crate::data::idx::Image;
 
     /// One epoch on a few synthetic images gives the same weights on one,
     /// two and three threads. With several threads it runs the board's

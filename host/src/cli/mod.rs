@@ -1,27 +1,28 @@
 //! The `digitnet` command line: `train`, `eval`, `export`, `predict`, `inspect` and `web`.
 
 use crate::atomic::{write_atomic, write_group};
-use crate::cpu::Simd;
+use crate::data::idx::IdxError;
 use crate::data::DataError;
-use crate::defaults::{self, DATA_HELP, MODEL_HELP};
-use crate::draw::{self, DrawError, Format};
-use crate::eval::Evaluation;
+use crate::engine::cpu::Simd;
+use crate::export::web::{WebArgs, WebError};
 use crate::export::{self, ExportError, ExportOptions, Quantize};
-use crate::idx::IdxError;
-use crate::inspect::{InspectArgs, InspectError};
+use crate::model::defaults::{self, DATA_HELP, MODEL_HELP};
+use crate::model::net;
+use crate::model::Schedule;
 use crate::model::{self, ModelError, TrainingInfo};
-use crate::net;
-use crate::plot::AccuracyChart;
-use crate::predict::{PredictArgs, PredictError};
-use crate::preset::Preset;
-use crate::progress::TrainProgress;
-use crate::train::{self, ConfigError, EpochReport, Schedule, Splits, TrainConfig, TrainError};
-use crate::web::{WebArgs, WebError};
+use crate::reports::draw::{self, DrawError, Format};
+use crate::reports::eval::Evaluation;
+use crate::reports::inspect::{InspectArgs, InspectError};
+use crate::reports::plot::AccuracyChart;
+use crate::reports::predict::{PredictArgs, PredictError};
+use crate::reports::progress::TrainProgress;
+use crate::training::preset::Preset;
+use crate::training::{self, ConfigError, EpochReport, Splits, TrainConfig, TrainError};
 use clap::{Args, Parser, Subcommand};
 use digitnet_core::{Activation, Cost, Init};
 use std::path::PathBuf;
 
-pub use crate::defaults::{DEFAULT_DATA, DEFAULT_FIRMWARE_SRC, DEFAULT_MODEL};
+pub use crate::model::defaults::{DEFAULT_DATA, DEFAULT_FIRMWARE_SRC, DEFAULT_MODEL};
 
 /// Train Nielsen's [784, 30, 10] MNIST network, classify pictures of digits
 /// with it, look inside it, and export it to firmware.
@@ -342,7 +343,7 @@ pub enum CliError {
     Export(#[from] ExportError),
     /// Benchmarking failed.
     #[error(transparent)]
-    Bench(#[from] crate::bench::BenchError),
+    Bench(#[from] crate::reports::bench::BenchError),
     /// Writing a group of files (a model and its firmware sources) failed.
     #[error("cannot write {}", list(paths))]
     Write {
@@ -439,9 +440,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Train(args) => run_train(&args),
         Command::Eval(args) => run_eval(&args),
         Command::Export(args) => run_export(&args),
-        Command::Predict(args) => Ok(crate::predict::run(&args)?),
-        Command::Inspect(args) => Ok(crate::inspect::run(&args)?),
-        Command::Web(args) => Ok(crate::web::run(&args)?),
+        Command::Predict(args) => Ok(crate::reports::predict::run(&args)?),
+        Command::Inspect(args) => Ok(crate::reports::inspect::run(&args)?),
+        Command::Web(args) => Ok(crate::export::web::run(&args)?),
         Command::Bench(args) => run_bench(&args),
     }
 }
@@ -458,7 +459,7 @@ fn run_train(args: &TrainArgs) -> Result<(), CliError> {
         }
         .into());
     }
-    if args.validation && config.train_images > train::BOOK_TRAIN_IMAGES {
+    if args.validation && config.train_images > training::BOOK_TRAIN_IMAGES {
         return Err(ConfigError::ValidationOverlap {
             train_images: config.train_images,
         }
@@ -502,7 +503,7 @@ fn run_train(args: &TrainArgs) -> Result<(), CliError> {
     }
     let validation_set = args
         .validation
-        .then(|| train_set.slice(train::BOOK_TRAIN_IMAGES, VALIDATION_IMAGES));
+        .then(|| train_set.slice(training::BOOK_TRAIN_IMAGES, VALIDATION_IMAGES));
     if let Some(v) = &validation_set {
         if v.is_empty() {
             return Err(ConfigError::NoValidationImages {
@@ -511,7 +512,7 @@ fn run_train(args: &TrainArgs) -> Result<(), CliError> {
             .into());
         }
     }
-    crate::say!("digitnet train: {}", describe_run(&config, args.preset));
+    crate::say!("digitnet train: {}", training::describe_run(&config, args.preset));
     let validation_note = validation_set
         .as_ref()
         .map(|v| format!(", {} validation images", v.len()))
@@ -533,7 +534,7 @@ fn run_train(args: &TrainArgs) -> Result<(), CliError> {
         validation: validation_set.as_ref(),
     };
     let progress = TrainProgress::new(config.epochs, config.train_images);
-    let trained = train::run_any_observed(
+    let trained = training::run_any_observed(
         splits,
         &config,
         &mut |r| {
@@ -646,35 +647,6 @@ fn not_a_folder(path: &std::path::Path, flag: &'static str) -> Result<(), CliErr
 /// Validation images: the 10,000 training images after the book's first 50,000.
 const VALIDATION_IMAGES: usize = 10_000;
 
-/// The first line of `train`'s output: the network, then the settings.
-///
-/// Chapter 1's run reads as it always has: `[784, 30, 10] sigmoid network,
-/// quadratic cost, 30 epochs, mini-batch 10, eta 3, seed 20151130`.
-pub fn describe_run(config: &TrainConfig, preset: Preset) -> String {
-    let mut out = net::describe(config.hidden, config.activation, config.cost);
-    if config.init != Init::default() {
-        out.push_str(&format!(", {} init", config.init.name()));
-    }
-    out.push_str(&format!(
-        ", {} epochs, mini-batch {}, eta {}",
-        config.epochs, config.batch_size, config.eta
-    ));
-    if config.lambda != 0.0 {
-        out.push_str(&format!(", lambda {}", config.lambda));
-    }
-    if config.schedule != Schedule::default() {
-        out.push_str(&format!(", {} schedule", config.schedule.name()));
-    }
-    if config.shift != 0 {
-        out.push_str(&format!(", shifts up to {} px", config.shift));
-    }
-    out.push_str(&format!(", seed {}", config.seed));
-    if preset != Preset::Chapter1 {
-        out.push_str(&format!(" (preset {})", preset.name()));
-    }
-    out
-}
-
 /// Prints total and median epoch time, the final and the best accuracy.
 fn print_summary(reports: &[EpochReport]) {
     let (Some(last), Some(best)) = (
@@ -728,7 +700,7 @@ fn run_eval(args: &EvalArgs) -> Result<(), CliError> {
             Evaluation::run_any(&loaded.net, &test_set)
         }
         Some(Quantize::Int8) => {
-            let (calibration, _) = crate::int8::calibration_images(&source)?;
+            let (calibration, _) = crate::model::int8::calibration_images(&source)?;
             crate::say!(
                 "quantized: int8 ({}), ReLU scales calibrated on the first {} training images",
                 digitnet_core::quant::ORDER,
@@ -740,7 +712,7 @@ fn run_eval(args: &EvalArgs) -> Result<(), CliError> {
                 f32_eval.correct(),
                 f32_eval.total()
             );
-            let predictions = crate::int8::predictions(&loaded.net, &calibration, &test_set);
+            let predictions = crate::model::int8::predictions(&loaded.net, &calibration, &test_set);
             Evaluation::from_predictions(&test_set, &predictions)
         }
     };
@@ -749,7 +721,7 @@ fn run_eval(args: &EvalArgs) -> Result<(), CliError> {
 }
 
 fn run_bench(args: &BenchArgs) -> Result<(), CliError> {
-    let report = crate::bench::run(&args.data, &args.config(), args.preset)?;
+    let report = crate::reports::bench::run(&args.data, &args.config(), args.preset)?;
     if args.json {
         crate::say!("{}", report.to_json());
     } else {

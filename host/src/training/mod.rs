@@ -1,19 +1,21 @@
 //! Nielsen's training loop: seeded shuffles, mini-batch SGD, evaluation per epoch.
 
-use crate::augment;
-use crate::cpu::{Simd, Unsupported};
-use crate::divergence::{Divergence, TestSetShape, Watch};
-use crate::fast::{self, EpochPlan, Source, Trainer};
-use crate::idx::{Dataset, PIXELS};
-use crate::net::{AnyNet, IntoAny, WIDTHS};
-use crate::sparse::SparseSet;
+pub mod divergence;
+pub mod preset;
+
+use crate::data::augment;
+use crate::data::idx::Dataset;
+use crate::engine::cpu::{Simd, Unsupported};
+use crate::engine::fast::{self, EpochPlan, Source, Trainer};
+use crate::engine::sparse::SparseSet;
+use crate::model::net::{self as net, AnyNet, DigitNet, IntoAny, CLASSES, WIDTHS};
+use crate::model::Schedule;
 use digitnet_core::input::Target;
-use digitnet_core::{Activation, Cost, Init, Network, Step};
+use digitnet_core::{Activation, Cost, Init, Step};
+use divergence::{Divergence, TestSetShape, Watch};
+use preset::Preset;
 use rand_core::Rng;
 use std::time::Instant;
-
-/// Number of classes (digits 0–9).
-pub const CLASSES: usize = 10;
 
 /// Training images the book trains on (the first 50,000; the last 10,000 are
 /// its validation set).
@@ -28,9 +30,6 @@ pub const MAX_EPOCHS: usize = 1_000_000;
 /// The most threads a run may ask for (the hidden weights are split into 8
 /// lanes, so threads past 8 only share the per-example work).
 pub const MAX_THREADS: usize = 64;
-
-/// A network that reads MNIST images, with `H` hidden neurons.
-pub type DigitNet<const H: usize> = Network<PIXELS, H, CLASSES>;
 
 /// The hyper-parameters of a run; the defaults are chapter 1's.
 #[derive(Clone, Debug, PartialEq)]
@@ -68,50 +67,6 @@ pub struct TrainConfig {
     /// Whether to time the parts of every round, per thread, into each
     /// [`EpochReport::phases`] (`digitnet bench --phases`; the result is the same).
     pub phases: bool,
-}
-
-/// How the learning rate changes over the epochs.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Schedule {
-    /// `eta` in every epoch (the book's choice; the default).
-    #[default]
-    Constant,
-    /// Cosine annealing: `eta · ½ (1 + cos(π (e − 1) / E))` in epoch `e` of
-    /// `E`, from `eta` in the first epoch down towards 0 in the last, so the
-    /// final epochs take small steps that settle the weights.
-    Cosine,
-}
-
-impl Schedule {
-    /// Every schedule, in the order the command line lists them.
-    pub const ALL: [Schedule; 2] = [Schedule::Constant, Schedule::Cosine];
-
-    /// The name used on the command line and in model files.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Schedule::Constant => "constant",
-            Schedule::Cosine => "cosine",
-        }
-    }
-
-    /// The schedule called `name`.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.name() == name)
-    }
-
-    /// The learning rate in epoch `epoch` (from 1) of `epochs`, starting from `eta`.
-    ///
-    /// Computed in `f64` with `libm::cos`, then rounded to `f32`, so every
-    /// machine gets the same bits.
-    pub fn eta(self, eta: f32, epoch: usize, epochs: usize) -> f32 {
-        match self {
-            Schedule::Constant => eta,
-            Schedule::Cosine => {
-                let t = epoch.saturating_sub(1) as f64 / epochs.max(1) as f64;
-                (f64::from(eta) * 0.5 * (1.0 + libm::cos(core::f64::consts::PI * t))) as f32
-            }
-        }
-    }
 }
 
 impl Default for TrainConfig {
@@ -172,7 +127,7 @@ pub enum ConfigError {
     #[error("--hidden {0} is not supported; choose one of {list}", list = widths())]
     UnsupportedWidth(usize),
     /// A translation too large to keep a digit in the field.
-    #[error("--shift must be at most {max}, got {0}", max = crate::augment::MAX_SHIFT)]
+    #[error("--shift must be at most {max}, got {0}", max = crate::data::augment::MAX_SHIFT)]
     BadShift(u8),
     /// Zero training images: nothing would be trained.
     #[error("--train-images must be at least 1, got 0")]
@@ -231,7 +186,7 @@ impl TrainConfig {
         if !WIDTHS.contains(&self.hidden) {
             return Err(ConfigError::UnsupportedWidth(self.hidden));
         }
-        if self.shift > crate::augment::MAX_SHIFT {
+        if self.shift > crate::data::augment::MAX_SHIFT {
             return Err(ConfigError::BadShift(self.shift));
         }
         if self.train_images == 0 {
@@ -278,7 +233,7 @@ pub struct EpochReport {
     pub train_seconds: f64,
     /// Threads the epoch's SGD ran on.
     pub threads: usize,
-    /// Why the run stops after this epoch, if it does ([`crate::divergence`]).
+    /// Why the run stops after this epoch, if it does ([`crate::training::divergence`]).
     pub stopped: Option<Divergence>,
     /// Each thread's seconds in each part of the epoch's rounds, when
     /// [`TrainConfig::phases`] asks for them (else empty).
@@ -346,7 +301,7 @@ pub enum TrainError {
         #[source]
         source: digitnet_core::Error,
     },
-    /// The run can no longer learn ([`crate::divergence`]): a parameter or
+    /// The run can no longer learn ([`crate::training::divergence`]): a parameter or
     /// an output not finite, or every neuron saturated.
     #[error("training stopped in epoch {epoch}: {reason}; try a smaller --eta (this run's was {})", short(*eta))]
     Diverged {
@@ -421,7 +376,7 @@ pub struct Splits<'a> {
 /// the epoch's shuffle. `on_epoch` sees every report as it happens; its error
 /// stops training.
 ///
-/// The work runs on the fast path ([`crate::fast`]): pixel-major hidden
+/// The work runs on the fast path ([`crate::engine::fast`]): pixel-major hidden
 /// weights, non-zero pixels only, `config.threads` threads and the
 /// instruction set `config.simd`, with results bit-identical to one
 /// `Network::update_mini_batch` per mini-batch and `Network::predict` per
@@ -690,10 +645,39 @@ where
         .map(|(net, reports)| (net.into_any(), reports))
 }
 
+/// The first line of `train`'s output: the network, then the settings.
+///
+/// Chapter 1's run reads as it always has: `[784, 30, 10] sigmoid network,
+/// quadratic cost, 30 epochs, mini-batch 10, eta 3, seed 20151130`.
+pub fn describe_run(config: &TrainConfig, preset: Preset) -> String {
+    let mut out = net::describe(config.hidden, config.activation, config.cost);
+    if config.init != Init::default() {
+        out.push_str(&format!(", {} init", config.init.name()));
+    }
+    out.push_str(&format!(
+        ", {} epochs, mini-batch {}, eta {}",
+        config.epochs, config.batch_size, config.eta
+    ));
+    if config.lambda != 0.0 {
+        out.push_str(&format!(", lambda {}", config.lambda));
+    }
+    if config.schedule != Schedule::default() {
+        out.push_str(&format!(", {} schedule", config.schedule.name()));
+    }
+    if config.shift != 0 {
+        out.push_str(&format!(", shifts up to {} px", config.shift));
+    }
+    out.push_str(&format!(", seed {}", config.seed));
+    if preset != Preset::Chapter1 {
+        out.push_str(&format!(" (preset {})", preset.name()));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::idx::Image;
+    use crate::data::idx::{Image, PIXELS};
     use digitnet_core::random::seeded;
 
     /// Images whose only ink is a block at a position set by the label.

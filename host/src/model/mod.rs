@@ -30,6 +30,10 @@
 //! loader allocate more than the file's own size or fail other than with an
 //! error.
 
+pub mod defaults;
+pub mod int8;
+pub mod net;
+
 use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -40,9 +44,8 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::atomic::write_atomic;
-use crate::net::{AnyNet, IntoAny, WIDTHS};
-use crate::train::{DigitNet, Schedule};
-
+use crate::model::net::DigitNet;
+use crate::model::net::{AnyNet, IntoAny, WIDTHS};
 /// Value of the `format` metadata key in files written here.
 pub const FORMAT: &str = "digitnet";
 
@@ -602,7 +605,7 @@ pub fn from_bytes_any(bytes: &[u8], path: &Path) -> Result<LoadedAny, ModelError
         path: path.to_path_buf(),
         found: view.shape().to_vec(),
     };
-    let &[hidden, crate::idx::PIXELS] = view.shape() else {
+    let &[hidden, crate::data::idx::PIXELS] = view.shape() else {
         return Err(unsupported());
     };
     crate::for_width!(hidden, load_as_any(bytes, path)).ok_or_else(unsupported)?
@@ -613,7 +616,8 @@ fn load_as_any<const H: usize>(bytes: &[u8], path: &Path) -> Result<LoadedAny, M
 where
     Box<DigitNet<H>>: IntoAny,
 {
-    let loaded = from_bytes::<{ crate::idx::PIXELS }, H, { crate::train::CLASSES }>(bytes, path)?;
+    let loaded =
+        from_bytes::<{ crate::data::idx::PIXELS }, H, { crate::model::net::CLASSES }>(bytes, path)?;
     Ok(LoadedAny {
         net: loaded.net.into_any(),
         info: loaded.info,
@@ -693,6 +697,50 @@ fn describe(e: &SafeTensorError) -> String {
         }
         SafeTensorError::ValidationOverflow => "a tensor's size overflows".to_owned(),
         other => format!("{other:?}").to_lowercase(),
+    }
+}
+
+/// How the learning rate changes over the epochs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Schedule {
+    /// `eta` in every epoch (the book's choice; the default).
+    #[default]
+    Constant,
+    /// Cosine annealing: `eta · ½ (1 + cos(π (e − 1) / E))` in epoch `e` of
+    /// `E`, from `eta` in the first epoch down towards 0 in the last, so the
+    /// final epochs take small steps that settle the weights.
+    Cosine,
+}
+
+impl Schedule {
+    /// Every schedule, in the order the command line lists them.
+    pub const ALL: [Schedule; 2] = [Schedule::Constant, Schedule::Cosine];
+
+    /// The name used on the command line and in model files.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Schedule::Constant => "constant",
+            Schedule::Cosine => "cosine",
+        }
+    }
+
+    /// The schedule called `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// The learning rate in epoch `epoch` (from 1) of `epochs`, starting from `eta`.
+    ///
+    /// Computed in `f64` with `libm::cos`, then rounded to `f32`, so every
+    /// machine gets the same bits.
+    pub fn eta(self, eta: f32, epoch: usize, epochs: usize) -> f32 {
+        match self {
+            Schedule::Constant => eta,
+            Schedule::Cosine => {
+                let t = epoch.saturating_sub(1) as f64 / epochs.max(1) as f64;
+                (f64::from(eta) * 0.5 * (1.0 + libm::cos(core::f64::consts::PI * t))) as f32
+            }
+        }
     }
 }
 

@@ -60,7 +60,7 @@ pub fn data(arg: Option<&Path>) -> DataSource {
 pub enum ModelSource {
     /// A safetensors file.
     File(PathBuf),
-    /// The default model built into the binary (see [`crate::bundled`]).
+    /// The default model built into the binary (see [`crate::data::bundled`]).
     #[cfg(feature = "bundled")]
     Bundled,
 }
@@ -81,7 +81,7 @@ impl ModelSource {
             ModelSource::File(path) => model::load_any(path),
             #[cfg(feature = "bundled")]
             ModelSource::Bundled => {
-                model::from_bytes_any(crate::bundled::MODEL, Path::new(&self.label()))
+                model::from_bytes_any(crate::data::bundled::MODEL, Path::new(&self.label()))
             }
         }
     }

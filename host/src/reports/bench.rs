@@ -5,13 +5,13 @@
 //! per training epoch and examples per second, and the time to classify the
 //! whole test set (the median of several passes).
 
-use crate::cpu::Simd;
-use crate::fast::PhaseTimes;
-use crate::idx::{self, Dataset, MnistFiles};
-use crate::net::AnyNet;
-use crate::preset::Preset;
-use crate::sparse::SparseSet;
-use crate::train::{self, Splits, TrainConfig, TrainError};
+use crate::data::idx::{self, Dataset, MnistFiles};
+use crate::engine::cpu::Simd;
+use crate::engine::fast::PhaseTimes;
+use crate::engine::sparse::SparseSet;
+use crate::model::net::AnyNet;
+use crate::training::preset::Preset;
+use crate::training::{self, Splits, TrainConfig, TrainError};
 use std::io::Read;
 use std::path::Path;
 use std::time::Instant;
@@ -162,7 +162,7 @@ pub fn run(data: &Path, config: &TrainConfig, preset: Preset) -> Result<BenchRep
     let simd = config
         .simd
         .resolve()
-        .map_err(|e| TrainError::from(train::ConfigError::from(e)))?;
+        .map_err(|e| TrainError::from(training::ConfigError::from(e)))?;
     let start = Instant::now();
     let files = MnistFiles::in_dir(data)?;
     let train_set = idx::read_dataset(&files.train_images, &files.train_labels)?;
@@ -184,7 +184,7 @@ pub fn run(data: &Path, config: &TrainConfig, preset: Preset) -> Result<BenchRep
         validation: None,
     };
     let start = Instant::now();
-    let (net, reports) = train::run_any(splits, config, &mut |_| Ok(()))?;
+    let (net, reports) = training::run_any(splits, config, &mut |_| Ok(()))?;
     let train_run_seconds = start.elapsed().as_secs_f64();
     let threads = config.thread_count();
     // The median over the epochs that ran on the threads asked for.
@@ -204,7 +204,7 @@ pub fn run(data: &Path, config: &TrainConfig, preset: Preset) -> Result<BenchRep
     let phases = median_phases(&counted);
     let eval_seconds = eval_time(&net, &test_set, threads, simd);
     Ok(BenchReport {
-        network: crate::cli::describe_run(config, preset),
+        network: crate::training::describe_run(config, preset),
         threads,
         busy_epochs,
         simd,
@@ -261,7 +261,7 @@ fn eval_time(net: &AnyNet, test: &Dataset, threads: usize, simd: Simd) -> f64 {
     let mut times: Vec<f64> = (0..EVAL_PASSES)
         .map(|_| {
             let start = Instant::now();
-            let correct = crate::with_net!(net, n => crate::fast::count_correct_net(
+            let correct = crate::with_net!(net, n => crate::engine::fast::count_correct_net(
                 &**n, &set, &test.labels, threads, simd
             ));
             std::hint::black_box(correct);

@@ -1,6 +1,8 @@
 //! Named training recipes: chapter 1's network, and the best one found here.
 
-use crate::train::{Schedule, TrainConfig};
+use crate::training::TrainConfig;
+
+use crate::model::Schedule;
 use digitnet_core::{Activation, Cost, Init};
 
 /// A starting set of training settings, chosen with `digitnet train --preset`.

@@ -1,10 +1,11 @@
 //! The int8 version of a trained network (see `digitnet_core::quant`), as
 //! `export --quantize int8` writes it and `eval --quantize int8` scores it.
 
+use crate::data::idx::{Dataset, Image, PIXELS};
 use crate::data::{DataError, DataSource};
-use crate::idx::{Dataset, Image, PIXELS};
-use crate::net::AnyNet;
-use crate::train::{DigitNet, CLASSES};
+use crate::model::net::AnyNet;
+use crate::model::net::DigitNet;
+use crate::model::net::CLASSES;
 use digitnet_core::quant::{Pairs, QuantNet, SIGMOID_TABLE_LEN};
 
 /// Training images whose hidden weighted inputs calibrate the ReLU

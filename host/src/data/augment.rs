@@ -5,7 +5,7 @@
 //! (the book's chapter 6 expands the training data this way). They apply to
 //! training only; evaluation always sees the images as they are.
 
-use crate::idx::{Image, COLS, ROWS};
+use crate::data::idx::{Image, COLS, ROWS};
 use rand_core::Rng;
 
 /// The largest translation `--shift` accepts, in pixels.

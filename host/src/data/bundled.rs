@@ -5,7 +5,7 @@
 //! are compiled in with `include_bytes!`, so a `digitnet` installed with
 //! `cargo install --path host` trains and predicts from any folder, without a
 //! checkout. They are used only when `--data` / `--model` are not given and
-//! the files are not found in the current folder (see [`crate::defaults`]).
+//! the files are not found in the current folder (see [`crate::model::defaults`]).
 
 /// One bundled MNIST file: its standard name and its gzipped bytes.
 #[derive(Clone, Copy, Debug)]
@@ -47,7 +47,7 @@ pub const MODEL: &[u8] = include_bytes!(concat!(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::idx;
+    use crate::data::idx;
     use std::path::Path;
 
     fn repo(rel: &str) -> std::path::PathBuf {

@@ -7,15 +7,14 @@ use clap::Args;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use crate::data::idx::{Dataset, Image, PIXELS};
 use crate::data::DataError;
-use crate::defaults::{self, DATA_HELP, MODEL_HELP};
-use crate::draw::{self, centred, font, DrawError, Format, Picture};
-use crate::eval::Evaluation;
-use crate::idx::{Dataset, Image, PIXELS};
+use crate::model::defaults::{self, DATA_HELP, MODEL_HELP};
+use crate::model::net::AnyNet;
+use crate::model::net::CLASSES;
 use crate::model::ModelError;
-use crate::net::AnyNet;
-use crate::train::CLASSES;
-
+use crate::reports::draw::{self, centred, font, DrawError, Format, Picture};
+use crate::reports::eval::Evaluation;
 /// Default number of digits in the `--misclassified` grid.
 pub const DEFAULT_LIMIT: usize = 100;
 
@@ -460,8 +459,8 @@ pub fn run(args: &InspectArgs) -> Result<(), InspectError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::draw::render;
-    use crate::train::DigitNet;
+    use crate::model::net::DigitNet;
+    use crate::reports::draw::render;
     use digitnet_core::Layer;
     use std::path::Path;
 
@@ -474,7 +473,7 @@ mod tests {
         );
         net.hidden.weights[2][0] = 1.0;
         net.hidden.weights[2][1] = -0.5;
-        crate::net::IntoAny::into_any(net)
+        crate::model::net::IntoAny::into_any(net)
     }
 
     fn data() -> Dataset {
