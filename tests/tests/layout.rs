@@ -111,8 +111,10 @@ fn module_graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
         .map(|f| top(f))
         .filter(|m| m != "lib" && m != "main")
         .collect();
-    let mut graph: BTreeMap<String, BTreeSet<String>> =
-        modules.iter().map(|m| (m.clone(), BTreeSet::new())).collect();
+    let mut graph: BTreeMap<String, BTreeSet<String>> = modules
+        .iter()
+        .map(|m| (m.clone(), BTreeSet::new()))
+        .collect();
     for f in &files {
         let from = top(f);
         if !modules.contains(&from) {
@@ -164,7 +166,12 @@ fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>>
 fn describe(graph: &BTreeMap<String, BTreeSet<String>>) -> String {
     graph
         .iter()
-        .map(|(m, to)| format!("  {m} -> {}\n", to.iter().cloned().collect::<Vec<_>>().join(", ")))
+        .map(|(m, to)| {
+            format!(
+                "  {m} -> {}\n",
+                to.iter().cloned().collect::<Vec<_>>().join(", ")
+            )
+        })
         .collect()
 }
 

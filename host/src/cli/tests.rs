@@ -1,0 +1,163 @@
+use super::*;
+use clap::CommandFactory;
+
+/// The `[default: …]` text of each flag's help, by flag name.
+fn stated_defaults(command: &str) -> Vec<(String, String)> {
+    let cli = Cli::command();
+    let sub = cli.find_subcommand(command).unwrap();
+    sub.get_arguments()
+        .filter_map(|arg| {
+            let help = arg.get_help()?.to_string();
+            let start = help.find("[default: ")? + "[default: ".len();
+            let rest = &help[start..];
+            let end = rest.find([',', ']', ' '])?;
+            Some((arg.get_id().to_string(), rest[..end].to_owned()))
+        })
+        .collect()
+}
+
+/// Train's flags are `Option`s (so a preset can fill them in), so clap
+/// cannot show their defaults: the help text states them, and this test
+/// keeps the stated values equal to `TrainConfig::default()`.
+#[test]
+fn train_help_states_the_defaults_of_train_config() {
+    let d = TrainConfig::default();
+    let want = [
+        ("hidden", d.hidden.to_string()),
+        ("activation", d.activation.name().to_owned()),
+        ("cost", d.cost.name().to_owned()),
+        ("init", d.init.name().to_owned()),
+        ("epochs", d.epochs.to_string()),
+        ("batch_size", d.batch_size.to_string()),
+        ("eta", format!("{:?}", d.eta)),
+        ("lambda", format!("{:?}", d.lambda)),
+        ("schedule", d.schedule.name().to_owned()),
+        ("shift", d.shift.to_string()),
+        ("seed", d.seed.to_string()),
+        ("train_images", d.train_images.to_string()),
+        ("data", DEFAULT_DATA.to_owned()),
+        ("out", DEFAULT_MODEL.to_owned()),
+        ("export_dir", DEFAULT_FIRMWARE_SRC.to_owned()),
+    ];
+    let stated = stated_defaults("train");
+    for (id, value) in &want {
+        let found = stated.iter().find(|(i, _)| i == id).map(|(_, v)| v);
+        assert_eq!(found, Some(value), "--{id}");
+    }
+    // Every flag that states a default is checked above.
+    for (id, _) in &stated {
+        assert!(want.iter().any(|(w, _)| w == id), "--{id} is not checked");
+    }
+    // A flag with no value of its own follows the preset.
+    let args = Cli::parse_from(["digitnet", "train"]);
+    let Command::Train(args) = args.command else {
+        panic!("not train")
+    };
+    assert_eq!(args.config(), d);
+}
+
+/// `bench`'s flags override its preset one by one; the rest is the preset's.
+#[test]
+fn bench_flags_override_the_preset() {
+    let args = Cli::parse_from(["digitnet", "bench", "--preset", "best"]);
+    let Command::Bench(args) = args.command else {
+        panic!("not bench")
+    };
+    let best = Preset::Best.config();
+    assert_eq!(
+        args.config(),
+        TrainConfig {
+            epochs: 5,
+            threads: 0,
+            ..best
+        }
+    );
+    let args = Cli::parse_from([
+        "digitnet",
+        "bench",
+        "--preset",
+        "best",
+        "--hidden",
+        "20",
+        "--activation",
+        "sigmoid",
+        "--cost",
+        "quadratic",
+        "--eta",
+        "0.5",
+        "--epochs",
+        "2",
+        "--threads",
+        "3",
+        "--simd",
+        "baseline",
+        "--phases",
+    ]);
+    let Command::Bench(args) = args.command else {
+        panic!("not bench")
+    };
+    assert_eq!(
+        args.config(),
+        TrainConfig {
+            hidden: 20,
+            activation: Activation::Sigmoid,
+            cost: Cost::Quadratic,
+            eta: 0.5,
+            epochs: 2,
+            threads: 3,
+            simd: Simd::Baseline,
+            phases: true,
+            ..best
+        }
+    );
+}
+
+/// Every command documents the defaults of the flags that have one.
+#[test]
+fn every_command_shows_its_defaults() {
+    let mut cli = Cli::command();
+    for (command, defaults) in [
+        (
+            "eval",
+            &[
+                "data/mnist if present",
+                "models/mnist-784-30-10.safetensors",
+            ][..],
+        ),
+        (
+            "export",
+            &[
+                "firmware-example/src",
+                "models/mnist-784-30-10.safetensors",
+                "20]",
+            ],
+        ),
+        (
+            "predict",
+            &[
+                "data/mnist if present",
+                "models/mnist-784-30-10.safetensors",
+            ],
+        ),
+        ("inspect", &["data/mnist if present", "[default: 100]"]),
+        (
+            "web",
+            &[
+                "[default: digitnet-page]",
+                "models/mnist-784-30-10.safetensors",
+                "data/mnist if present",
+                "[default: 100]",
+            ],
+        ),
+        ("train", &["[default: chapter1]", "[default: 20]"]),
+    ] {
+        let help = cli
+            .find_subcommand_mut(command)
+            .unwrap()
+            .render_long_help()
+            .to_string();
+        for d in defaults {
+            assert!(help.contains(d), "{command}: {d:?} not in\n{help}");
+        }
+    }
+}

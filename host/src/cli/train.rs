@@ -1,0 +1,336 @@
+//! `digitnet train`: its flags, the run, and what it prints and writes.
+
+use super::*;
+
+/// Flags of `digitnet train`.
+///
+/// Every training setting is optional: a setting not given comes from the
+/// preset (chapter 1's network unless `--preset` says otherwise), so
+/// `--preset best --epochs 5` is the best recipe, shortened.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Where the digits come from (the help text is [`DATA_HELP`]).
+    #[arg(long, help = DATA_HELP)]
+    pub data: Option<PathBuf>,
+    /// Start from a named recipe: `chapter1` (the book's first network) or
+    /// `best` (see the README); flags given explicitly override its settings.
+    #[arg(long, value_parser = parse_preset, default_value = "chapter1")]
+    pub preset: Preset,
+    /// Hidden neurons, one of 10, 16, 20, 30, 50, 64, 100, 128 [default: 30].
+    #[arg(long)]
+    pub hidden: Option<usize>,
+    /// Hidden activation: sigmoid or relu [default: sigmoid].
+    #[arg(long, value_parser = parse_activation)]
+    pub activation: Option<Activation>,
+    /// Cost: quadratic, cross-entropy, or log-likelihood (softmax output) [default: quadratic].
+    #[arg(long, value_parser = parse_cost)]
+    pub cost: Option<Cost>,
+    /// Initial weights: normal N(0,1), scaled N(0,1/n_in), or uniform U(-0.5,0.5) with zero biases [default: normal].
+    #[arg(long, value_parser = parse_init)]
+    pub init: Option<Init>,
+    /// Passes over the training images [default: 30].
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Examples per mini-batch, up to the number of training images (full batch) [default: 10].
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    /// Learning rate eta [default: 3.0].
+    #[arg(long, allow_negative_numbers = true)]
+    pub eta: Option<f32>,
+    /// L2 regularisation parameter lambda; 0 for none [default: 0.0].
+    #[arg(long, allow_negative_numbers = true)]
+    pub lambda: Option<f32>,
+    /// Learning-rate schedule over the epochs: constant or cosine (annealed towards 0) [default: constant].
+    #[arg(long, value_parser = parse_schedule)]
+    pub schedule: Option<Schedule>,
+    /// Move each training image by up to this many pixels (random per example and epoch), 0 to 4 [default: 0].
+    #[arg(long, allow_negative_numbers = true)]
+    pub shift: Option<u8>,
+    /// Seed for initialisation, shuffles and shifts [default: 20151130].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Training images to use, from the start of the training set [default: 50000, or all if fewer].
+    #[arg(long)]
+    pub train_images: Option<usize>,
+    /// Also evaluate on the validation set (training images 50,000-59,999) after every epoch.
+    #[arg(long)]
+    pub validation: bool,
+    /// Threads to train with; 0 for one per core, falling back to one thread in epochs where that is faster (a busy machine). Every count gives the same model.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Instruction set: auto (the widest this processor has), baseline, avx2 or avx512. Every one gives the same model.
+    #[arg(long, value_parser = parse_simd, default_value = "auto")]
+    pub simd: Simd,
+    /// Model file to write (safetensors) [default: models/mnist-784-30-10.safetensors
+    /// if a models folder is here, else ./mnist-784-30-10.safetensors].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Also write one JSON object per epoch to this file.
+    #[arg(long)]
+    pub metrics: Option<PathBuf>,
+    /// Also draw test (and validation) accuracy per epoch to this file (.svg or .png),
+    /// redrawn after every epoch.
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
+    /// Then export the model to the firmware's sources, f32 and int8 (see `digitnet export`).
+    #[arg(long)]
+    pub export: bool,
+    /// Folder for the exported sources, with --export [default: firmware-example/src].
+    #[arg(long, requires = "export")]
+    pub export_dir: Option<PathBuf>,
+    /// Test digits to export, with --export.
+    #[arg(long, default_value_t = crate::export::DEFAULT_SAMPLES, requires = "export")]
+    pub samples: usize,
+}
+
+impl TrainArgs {
+    /// The preset's settings with every flag given on the command line applied over them.
+    pub fn config(&self) -> TrainConfig {
+        let base = self.preset.config();
+        TrainConfig {
+            epochs: self.epochs.unwrap_or(base.epochs),
+            batch_size: self.batch_size.unwrap_or(base.batch_size),
+            eta: self.eta.unwrap_or(base.eta),
+            lambda: self.lambda.unwrap_or(base.lambda),
+            seed: self.seed.unwrap_or(base.seed),
+            train_images: self.train_images.unwrap_or(base.train_images),
+            hidden: self.hidden.unwrap_or(base.hidden),
+            activation: self.activation.unwrap_or(base.activation),
+            cost: self.cost.unwrap_or(base.cost),
+            init: self.init.unwrap_or(base.init),
+            schedule: self.schedule.unwrap_or(base.schedule),
+            shift: self.shift.unwrap_or(base.shift),
+            threads: self.threads,
+            simd: self.simd,
+            phases: false,
+        }
+    }
+}
+
+pub(super) fn run_train(args: &TrainArgs) -> Result<(), CliError> {
+    let mut config = args.config();
+    config.validate()?;
+    // Every argument is checked before the data is read and long before
+    // anything is trained or written: a run must not fail after the work.
+    if args.export && !(1..=crate::export::MAX_SAMPLES).contains(&args.samples) {
+        return Err(ExportError::BadSampleCount {
+            requested: args.samples,
+            available: crate::export::MAX_SAMPLES,
+        }
+        .into());
+    }
+    if args.validation && config.train_images > training::BOOK_TRAIN_IMAGES {
+        return Err(ConfigError::ValidationOverlap {
+            train_images: config.train_images,
+        }
+        .into());
+    }
+    if let Some(plot) = &args.plot {
+        Format::of(plot)?;
+    }
+    let export_dir = if args.export {
+        let dir = defaults::firmware_dir(args.export_dir.as_deref())
+            .map_err(|path| CliError::NoFirmwareDir { path })?;
+        Some(dir)
+    } else {
+        None
+    };
+    let out = defaults::train_out(args.out.as_deref());
+    not_a_folder(&out, "--out")?;
+    for (path, flag) in [(&args.metrics, "--metrics"), (&args.plot, "--plot")] {
+        if let Some(path) = path {
+            not_a_folder(path, flag)?;
+        }
+    }
+    let source = defaults::data(args.data.as_deref());
+    let data = source.load()?;
+    let (train_set, test_set) = (&data.train, &data.test);
+    if args.export {
+        // The test digits to export must exist before training starts.
+        crate::export::select_samples(&test_set.labels, args.samples)?;
+    }
+    if args.train_images.is_none() && train_set.len() < config.train_images {
+        // A smaller data set than MNIST's: train on all of it.
+        config.train_images = train_set.len();
+        config.validate()?;
+    }
+    if config.train_images > train_set.len() {
+        return Err(ConfigError::TrainImages {
+            requested: config.train_images,
+            available: train_set.len(),
+        }
+        .into());
+    }
+    let validation_set = args
+        .validation
+        .then(|| train_set.slice(training::BOOK_TRAIN_IMAGES, VALIDATION_IMAGES));
+    if let Some(v) = &validation_set {
+        if v.is_empty() {
+            return Err(ConfigError::NoValidationImages {
+                available: train_set.len(),
+            }
+            .into());
+        }
+    }
+    crate::say!(
+        "digitnet train: {}",
+        training::describe_run(&config, args.preset)
+    );
+    let validation_note = validation_set
+        .as_ref()
+        .map(|v| format!(", {} validation images", v.len()))
+        .unwrap_or_default();
+    crate::say!(
+        "data: {} training images (of {}), {} test images{validation_note}, from {}",
+        config.train_images,
+        train_set.len(),
+        test_set.len(),
+        source.describe()
+    );
+
+    let mut metrics = String::new();
+    let mut so_far: Vec<EpochReport> = Vec::new();
+    let title = net::describe(config.hidden, config.activation, config.cost);
+    let splits = Splits {
+        train: train_set,
+        test: test_set,
+        validation: validation_set.as_ref(),
+    };
+    let progress = TrainProgress::new(config.epochs, config.train_images);
+    let trained = training::run_any_observed(
+        splits,
+        &config,
+        &mut |r| {
+            let line = match r.validation {
+                None => format!(
+                    "Epoch {}: {} / {} ({:.2} s)",
+                    r.epoch, r.correct, r.total, r.train_seconds
+                ),
+                Some((vc, vt)) => format!(
+                    "Epoch {}: {} / {}, validation {} / {} ({:.2} s)",
+                    r.epoch, r.correct, r.total, vc, vt, r.train_seconds
+                ),
+            };
+            progress.epoch_done(r.epoch, &line);
+            if let Some(path) = &args.metrics {
+                metrics.push_str(&r.to_json());
+                metrics.push('\n');
+                write_atomic(path, metrics.as_bytes()).map_err(|source| CliError::Metrics {
+                    path: path.clone(),
+                    source,
+                })?;
+            }
+            if let Some(path) = &args.plot {
+                so_far.push(r.clone());
+                let chart = AccuracyChart {
+                    title: title.clone(),
+                    reports: &so_far,
+                };
+                draw::save(&chart, path)?;
+            }
+            Ok(())
+        },
+        &|n| progress.advance(n),
+    );
+    progress.finish();
+    let (net, reports) = trained?;
+    print_summary(&reports);
+
+    let last = reports.last();
+    let info = TrainingInfo {
+        seed: config.seed,
+        epochs: config.epochs,
+        batch_size: config.batch_size,
+        eta: config.eta,
+        lambda: config.lambda,
+        init: config.init,
+        schedule: config.schedule,
+        shift: config.shift,
+        train_images: config.train_images,
+        correct: last.map_or(0, |r| r.correct),
+        total: last.map_or(0, |r| r.total),
+        validation: last.and_then(|r| r.validation),
+    };
+    match export_dir {
+        None => {
+            model::save_any(&out, &net, Some(&info))?;
+            crate::say!("model: {}", out.display());
+        }
+        Some(dir) => {
+            // The model and the four sources generated from it are rendered
+            // first, then written together: all new, or (after a failure, or a
+            // kill and the next run) all as they were.
+            let bytes = model::to_bytes_any(&net, Some(&info));
+            let loaded = model::from_bytes_any(&bytes, &out)?;
+            let mut sources = Vec::new();
+            for quantize in [None, Some(Quantize::Int8)] {
+                let opts = ExportOptions {
+                    model: out.clone(),
+                    data: defaults::data(args.data.as_deref()),
+                    out_dir: dir.clone(),
+                    samples: args.samples,
+                    quantize,
+                };
+                sources.extend(crate::export::render_loaded(&opts, &loaded)?);
+            }
+            let mut group: Vec<(&std::path::Path, &[u8])> = vec![(&out, &bytes)];
+            group.extend(
+                sources
+                    .iter()
+                    .map(|f| (f.path.as_path(), f.contents.as_bytes())),
+            );
+            write_group(&group).map_err(|source| CliError::Write {
+                paths: group.iter().map(|(p, _)| p.to_path_buf()).collect(),
+                source,
+            })?;
+            crate::say!("model: {}", out.display());
+            for f in &sources {
+                crate::say!("exported: {}", f.path.display());
+            }
+        }
+    }
+    if let Some(path) = &args.plot {
+        crate::say!("plot: {}", path.display());
+    }
+    Ok(())
+}
+
+/// Refuses an output path that is an existing folder (`flag` names it), so
+/// that a run does not train for minutes and then fail to save.
+pub(super) fn not_a_folder(path: &std::path::Path, flag: &'static str) -> Result<(), CliError> {
+    if path.is_dir() {
+        return Err(CliError::OutputIsFolder {
+            path: path.to_path_buf(),
+            flag,
+        });
+    }
+    Ok(())
+}
+
+/// Validation images: the 10,000 training images after the book's first 50,000.
+pub(super) const VALIDATION_IMAGES: usize = 10_000;
+
+/// Prints total and median epoch time, the final and the best accuracy.
+pub(super) fn print_summary(reports: &[EpochReport]) {
+    let (Some(last), Some(best)) = (
+        reports.last(),
+        reports
+            .iter()
+            .max_by(|a, b| a.correct.cmp(&b.correct).then(b.epoch.cmp(&a.epoch))),
+    ) else {
+        return;
+    };
+    let mut times: Vec<f64> = reports.iter().map(|r| r.train_seconds).collect();
+    times.sort_by(f64::total_cmp);
+    let total: f64 = times.iter().sum();
+    let median = times.get(times.len() / 2).copied().unwrap_or(0.0);
+    crate::say!(
+        "trained {} epochs in {:.1} s (median {:.2} s per epoch); test accuracy {:.2}% after the last epoch, best {:.2}% after epoch {}",
+        reports.len(),
+        total,
+        median,
+        100.0 * last.accuracy(),
+        100.0 * best.accuracy(),
+        best.epoch
+    );
+}
