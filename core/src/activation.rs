@@ -1,5 +1,14 @@
 //! Neuron activation functions: the sigmoid and ReLU of the hidden layer, and
 //! the softmax of a log-likelihood output layer.
+//!
+//! Each is defined once here. Over an array the sigmoid and the softmax run
+//! in one of two [`Form`]s that give the same bits: [`Plain`], element by
+//! element with `libm::expf` (the definition itself, and the device's small
+//! code), and [`Wide`], sixteen elements at a time with
+//! [`crate::expf::expf`] (the host's fast path).
+
+use crate::expf::expf;
+use crate::vector::{blocks16_mut, map_mut};
 
 /// The sigmoid function `σ(z) = 1 / (1 + e^(−z))` (chapter 1, equation 3).
 ///
@@ -8,7 +17,14 @@
 /// for a finite or infinite `z`.
 #[inline]
 pub fn sigmoid(z: f32) -> f32 {
-    1.0 / (1.0 + libm::expf(-z))
+    sigmoid_with(libm::expf, z)
+}
+
+/// `σ(z) = 1 / (1 + e^(−z))` with the exponential `exp`: the formula of both
+/// [`Form`]s.
+#[inline(always)]
+fn sigmoid_with(exp: impl Fn(f32) -> f32, z: f32) -> f32 {
+    1.0 / (1.0 + exp(-z))
 }
 
 /// The derivative `σ'(z) = σ(z) (1 − σ(z))`, written in terms of `a = σ(z)`.
@@ -44,9 +60,7 @@ pub fn relu(z: f32) -> f32 {
 /// weighted input) share the whole output, as the limit does; NaN stays NaN.
 #[inline]
 pub fn softmax_in_place<const N: usize>(z: &mut [f32; N]) {
-    let max = z
-        .iter()
-        .fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m });
+    let max = largest(z);
     if max == f32::INFINITY {
         let winners = z.iter().filter(|&&v| v == f32::INFINITY).count() as f32;
         for v in z.iter_mut() {
@@ -67,6 +81,83 @@ pub fn softmax_in_place<const N: usize>(z: &mut [f32; N]) {
     }
     for v in z.iter_mut() {
         *v /= sum;
+    }
+}
+
+/// The largest element of `z` (−∞ when `z` is empty; NaN elements are passed
+/// over), the shift that keeps the softmax's exponents at most 0.
+#[inline(always)]
+fn largest<const N: usize>(z: &[f32; N]) -> f32 {
+    z.iter()
+        .fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m })
+}
+
+/// How the sigmoid and the softmax run over an array. Every form gives the
+/// same bits, so host and device agree whichever each uses; they differ in
+/// speed and code size only.
+pub trait Form: Copy + sealed::Sealed {
+    /// `a = σ(z)` for every element: [`sigmoid_in_place`]'s bits.
+    fn sigmoid_in_place<const N: usize>(self, z: &mut [f32; N]);
+    /// The softmax of `z`, in place: [`softmax_in_place`]'s bits.
+    fn softmax_in_place<const N: usize>(self, z: &mut [f32; N]);
+}
+
+mod sealed {
+    /// Only this module's forms exist: each is tested to give the same bits.
+    pub trait Sealed {}
+    impl Sealed for super::Plain {}
+    impl Sealed for super::Wide {}
+}
+
+/// Element by element with `libm::expf`: [`sigmoid_in_place`] and
+/// [`softmax_in_place`] themselves. Small code; what the device and the
+/// book's network run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Plain;
+
+impl Form for Plain {
+    #[inline(always)]
+    fn sigmoid_in_place<const N: usize>(self, z: &mut [f32; N]) {
+        sigmoid_in_place(z);
+    }
+
+    #[inline(always)]
+    fn softmax_in_place<const N: usize>(self, z: &mut [f32; N]) {
+        softmax_in_place(z);
+    }
+}
+
+/// Sixteen elements at a time with [`crate::expf::expf`], which has no
+/// branches, so a compiler vectorises it: the twin of [`Plain`] for the
+/// host's fast path. The same bits, because `expf` equals `libm::expf` for
+/// every input (the tests of [`crate::expf`]) and the sums and divisions are
+/// the same operations in the same order; the test
+/// `wide_neurons_equal_the_plain_ones` checks the two forms against each other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Wide;
+
+impl Form for Wide {
+    #[inline(always)]
+    fn sigmoid_in_place<const N: usize>(self, z: &mut [f32; N]) {
+        blocks16_mut(z, |b| {
+            b.iter_mut().for_each(|v| *v = sigmoid_with(expf, *v))
+        });
+    }
+
+    #[inline(always)]
+    fn softmax_in_place<const N: usize>(self, z: &mut [f32; N]) {
+        let max = largest(z);
+        if max == f32::INFINITY {
+            // Rare (an overflowed logit): the plain form handles it.
+            softmax_in_place(z);
+            return;
+        }
+        blocks16_mut(z, |b| b.iter_mut().for_each(|v| *v = expf(*v - max)));
+        let mut sum = 0.0f32;
+        for v in z.iter() {
+            sum += *v;
+        }
+        map_mut(z, |v| *v /= sum);
     }
 }
 
@@ -97,11 +188,18 @@ impl Activation {
         Self::ALL.into_iter().find(|a| a.name() == name)
     }
 
-    /// `a = f(z)` for every element.
+    /// `a = f(z)` for every element, the sigmoid in the [`Plain`] form.
     #[inline]
     pub fn apply_in_place<const N: usize>(self, z: &mut [f32; N]) {
+        self.apply_in_place_as(Plain, z);
+    }
+
+    /// `a = f(z)` for every element, the sigmoid in the form `form` (the
+    /// same bits in every form).
+    #[inline(always)]
+    pub fn apply_in_place_as<F: Form, const N: usize>(self, form: F, z: &mut [f32; N]) {
         match self {
-            Activation::Sigmoid => sigmoid_in_place(z),
+            Activation::Sigmoid => form.sigmoid_in_place(z),
             Activation::Relu => z.iter_mut().for_each(|v| *v = relu(*v)),
         }
     }
@@ -208,6 +306,78 @@ mod tests {
         let mut tiny = [-1e30f32, -1e30 + 1e24];
         softmax_in_place(&mut tiny);
         assert!(tiny.iter().all(|v| v.is_finite()), "{tiny:?}");
+    }
+
+    /// The bits of `v`, every NaN as one (a NaN's payload is not compared).
+    fn bits<const N: usize>(v: [f32; N]) -> [u32; N] {
+        v.map(|x| if x.is_nan() { u32::MAX } else { x.to_bits() })
+    }
+
+    /// Both forms of both functions on `z`, and the output layers and hidden
+    /// activations built on them.
+    fn check_forms<const N: usize>(z: [f32; N]) {
+        let (mut plain, mut wide) = (z, z);
+        Plain.sigmoid_in_place(&mut plain);
+        Wide.sigmoid_in_place(&mut wide);
+        assert_eq!(bits(plain), bits(wide), "sigmoid {z:?}");
+        let mut reference = z;
+        sigmoid_in_place(&mut reference);
+        assert_eq!(bits(plain), bits(reference), "sigmoid {z:?}");
+        let (mut plain, mut wide) = (z, z);
+        Plain.softmax_in_place(&mut plain);
+        Wide.softmax_in_place(&mut wide);
+        assert_eq!(bits(plain), bits(wide), "softmax {z:?}");
+        for cost in crate::Cost::ALL {
+            let (mut plain, mut wide) = (z, z);
+            cost.activate_output(&mut plain);
+            cost.activate_output_as(Wide, &mut wide);
+            assert_eq!(bits(plain), bits(wide), "{cost:?} {z:?}");
+        }
+        for activation in Activation::ALL {
+            let (mut plain, mut wide) = (z, z);
+            activation.apply_in_place(&mut plain);
+            activation.apply_in_place_as(Wide, &mut wide);
+            assert_eq!(bits(plain), bits(wide), "{activation:?} {z:?}");
+        }
+    }
+
+    #[test]
+    fn wide_neurons_equal_the_plain_ones() {
+        // 37 elements: two whole vectors of 16 and a tail.
+        let mut z = [0.0f32; 37];
+        for (i, v) in z.iter_mut().enumerate() {
+            *v = (i as f32 - 18.0) * 1.37;
+        }
+        check_forms(z);
+        // Weighted inputs across the range, at every array length from 1 to 37.
+        let mut x = 0x1234_5678u32;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x
+        };
+        for scale in [1e-3f32, 0.1, 1.0, 4.0, 20.0, 90.0, 1e4] {
+            for _ in 0..50 {
+                let z: [f32; 37] =
+                    core::array::from_fn(|_| (next() as f32 / u32::MAX as f32 - 0.5) * 2.0 * scale);
+                check_forms(z);
+                check_forms::<10>(core::array::from_fn(|i| z[i]));
+                check_forms::<1>([z[0]]);
+                check_forms::<16>(core::array::from_fn(|i| z[i]));
+                check_forms::<17>(core::array::from_fn(|i| z[i]));
+            }
+        }
+        // Any float bits at all, NaN and infinities included.
+        for _ in 0..2000 {
+            check_forms::<10>(core::array::from_fn(|_| f32::from_bits(next())));
+        }
+        check_forms([f32::INFINITY, 0.0, 1.0]);
+        check_forms([f32::NEG_INFINITY, f32::NAN, f32::MAX, f32::MIN, -0.0]);
+        check_forms::<0>([]);
+        let mut inf = [f32::INFINITY, 0.0, 1.0];
+        Wide.softmax_in_place(&mut inf);
+        assert_eq!(inf, [1.0, 0.0, 0.0]);
     }
 
     #[test]

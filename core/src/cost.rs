@@ -1,6 +1,6 @@
 //! Cost functions, and the output layer each one goes with (chapters 1 and 3).
 
-use crate::activation::{sigmoid_in_place, sigmoid_prime_from_activation, softmax_in_place};
+use crate::activation::{sigmoid_prime_from_activation, Form, Plain};
 
 /// The cost `C` that training minimises, chosen once per network.
 ///
@@ -52,13 +52,22 @@ impl Cost {
         }
     }
 
-    /// The output activations `a_L` from the weighted inputs `z_L`, in place.
+    /// The output activations `a_L` from the weighted inputs `z_L`, in place,
+    /// in the [`Plain`] form.
     #[inline]
     pub fn activate_output<const O: usize>(self, z: &mut [f32; O]) {
+        self.activate_output_as(Plain, z);
+    }
+
+    /// The output activations `a_L` from the weighted inputs `z_L`, in place,
+    /// in the form `form` (the same bits in every form): the softmax for the
+    /// log-likelihood, else the sigmoid. Every output layer is chosen here.
+    #[inline(always)]
+    pub fn activate_output_as<F: Form, const O: usize>(self, form: F, z: &mut [f32; O]) {
         if self.softmax() {
-            softmax_in_place(z);
+            form.softmax_in_place(z);
         } else {
-            sigmoid_in_place(z);
+            form.sigmoid_in_place(z);
         }
     }
 

@@ -8,8 +8,9 @@
 //! IEEE operation in the same order, so the results are identical (tests
 //! check millions of inputs across every path and every float in the ranges
 //! where the paths meet; an ignored test checks all 2³² inputs). The
-//! training fast path uses it for the sigmoid and the softmax; the device
-//! keeps calling `libm` itself.
+//! training fast path uses it for the sigmoid and the softmax (the
+//! [`Wide`](crate::activation::Wide) form of the neuron functions); the device
+//! keeps calling `libm` itself ([`Plain`](crate::activation::Plain)).
 
 use crate::vector::blocks16_mut;
 
@@ -119,35 +120,6 @@ fn trunc_small(f: f32) -> i32 {
 #[inline(always)]
 pub fn expf_in_place<const N: usize>(v: &mut [f32; N]) {
     blocks16_mut(v, |b| b.iter_mut().for_each(|x| *x = expf(*x)));
-}
-
-/// The sigmoid `σ(z) = 1 / (1 + e^(−z))` of every element, bit-identical to
-/// [`crate::activation::sigmoid`], vectorised.
-#[inline(always)]
-pub fn sigmoid_in_place<const N: usize>(z: &mut [f32; N]) {
-    blocks16_mut(z, |b| {
-        b.iter_mut().for_each(|v| *v = 1.0 / (1.0 + expf(-*v)))
-    });
-}
-
-/// The softmax, bit-identical to [`crate::activation::softmax_in_place`],
-/// with the exponentials vectorised.
-#[inline(always)]
-pub fn softmax_in_place<const N: usize>(z: &mut [f32; N]) {
-    let max = z
-        .iter()
-        .fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m });
-    if max == f32::INFINITY {
-        // Rare (an overflowed logit): the plain version handles it.
-        crate::activation::softmax_in_place(z);
-        return;
-    }
-    blocks16_mut(z, |b| b.iter_mut().for_each(|v| *v = expf(*v - max)));
-    let mut sum = 0.0f32;
-    for v in z.iter() {
-        sum += *v;
-    }
-    crate::vector::map_mut(z, |v| *v /= sum);
 }
 
 #[cfg(test)]
@@ -315,26 +287,5 @@ mod tests {
         for (x, got) in v.iter().zip(e) {
             assert_eq!(got.to_bits(), libm::expf(*x).to_bits(), "expf({x})");
         }
-    }
-
-    #[test]
-    fn sigmoid_and_softmax_match_the_plain_ones() {
-        let mut z = [0.0f32; 37];
-        for (i, v) in z.iter_mut().enumerate() {
-            *v = (i as f32 - 18.0) * 1.37;
-        }
-        let mut plain = z;
-        crate::activation::sigmoid_in_place(&mut plain);
-        let mut wide = z;
-        sigmoid_in_place(&mut wide);
-        assert_eq!(plain.map(f32::to_bits), wide.map(f32::to_bits));
-        let mut plain = z;
-        crate::activation::softmax_in_place(&mut plain);
-        let mut wide = z;
-        softmax_in_place(&mut wide);
-        assert_eq!(plain.map(f32::to_bits), wide.map(f32::to_bits));
-        let mut inf = [f32::INFINITY, 0.0, 1.0];
-        softmax_in_place(&mut inf);
-        assert_eq!(inf, [1.0, 0.0, 0.0]);
     }
 }

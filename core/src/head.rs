@@ -16,7 +16,7 @@
 //! Methods are `#[inline(always)]` so that a caller compiled for wider
 //! vectors (the host's CPU dispatch) compiles them for those vectors too.
 
-use crate::activation::Activation;
+use crate::activation::{Activation, Wide};
 use crate::cost::Cost;
 use crate::input::{LANES, PIXEL_MAX};
 use crate::network::{argmax, Network};
@@ -180,10 +180,7 @@ impl<const H: usize, const W: usize, const O: usize> Head<H, W, O> {
         zip_mut(&mut a.0, &self.hidden_biases.0, |a, b| {
             *a = (*a + 0.0) / PIXEL_MAX + b
         });
-        match self.activation {
-            Activation::Sigmoid => crate::expf::sigmoid_in_place(&mut a.0),
-            Activation::Relu => self.activation.apply_in_place(&mut a.0),
-        }
+        self.activation.apply_in_place_as(Wide, &mut a.0);
         for v in a.0.iter_mut().skip(H) {
             *v = 0.0;
         }
@@ -208,11 +205,7 @@ impl<const H: usize, const W: usize, const O: usize> Head<H, W, O> {
                 *z = dot_prefix::<H>(&opaque(w).0, &a_hidden.0) + b;
             }
         }
-        if self.cost.softmax() {
-            crate::expf::softmax_in_place(out);
-        } else {
-            crate::expf::sigmoid_in_place(out);
-        }
+        self.cost.activate_output_as(Wide, out);
     }
 
     /// `w_j·a` for every output `j` at once (`O ≤ 16`; elements from `O` on
@@ -339,6 +332,7 @@ fn dot_prefix<const H: usize>(w: &[f32], a: &[f32]) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::activation::{Form, Plain};
     use crate::input::Input;
 
     #[test]
@@ -375,7 +369,7 @@ mod tests {
                 }
                 let mut want = [0.0f32; O];
                 net.output.weighted_input(&a_plain, &mut want);
-                crate::expf::sigmoid_in_place(&mut want);
+                Plain.sigmoid_in_place(&mut want);
                 let mut got = [0.0f32; O];
                 head.outputs(&a, &mut got);
                 assert_eq!(

@@ -5,15 +5,42 @@
 //! cost, ReLU hidden neurons, scaled or uniform initialisation, L2
 //! regularisation. The chapter-1 choices are the defaults.
 //!
+//! # Start here
+//!
+//! [`network`] is the book: [`Network::feedforward`], [`Network::backprop`]
+//! and [`Network::update_mini_batch`], written as chapter 1 writes them, on
+//! [`layer`], [`gradient`] and [`step`], with the neurons in [`activation`],
+//! [`cost`] and [`init`]. Every other module computes the same thing faster,
+//! on a device, or around it. The modules by job:
+//!
+//! - **The book's reference network**
+//!   - [`network`]: the `[I, H, O]` network; forward pass, backpropagation, SGD.
+//!   - [`layer`]: one fully connected layer, `w` and `b`.
+//!   - [`gradient`]: `nabla_w` and `nabla_b`, filled by backpropagation.
+//!   - [`step`]: one step's `eta` and L2 weight decay.
+//!   - [`activation`]: the neurons `σ`, ReLU and softmax, each defined once.
+//!   - [`cost`]: quadratic, cross-entropy, log-likelihood; `delta_L`; the output neurons.
+//!   - [`init`]: the starting weights and biases.
+//! - **The fast training kernels** (the same bits as the book, faster, on the host)
+//!   - [`pixel_major`]: the hidden layer's sums pixel by pixel, over inked pixels only.
+//!   - [`head`]: the rest of the forward pass and of backpropagation.
+//!   - [`input`]: what a layer reads (`f32` or `u8` pixels) and the fixed order of every sum.
+//! - **The deployed forms**
+//!   - [`device`]: the `f32` network as a microcontroller runs it, pixel-major.
+//!   - [`quant`]: the int8 network: per-neuron scales, integer requantisation, a table sigmoid.
+//! - **The numerics**
+//!   - [`expf`]: `libm::expf` without branches, bit for bit, for vectors.
+//!   - [`vector`]: element-wise loops shaped for SIMD.
+//!   - [`random`]: the seeded generator, normal samples and shuffles.
+//! - **Picture preparation**
+//!   - [`prepare`]: any greyscale picture of a digit to a 28×28 MNIST field.
+//! - **Errors**
+//!   - [`error`]: the few errors left once sizes are types.
+//!
 //! Every size is a const-generic parameter, so a wrong shape does not compile;
 //! [`MnistNet`] is the book's `[784, 30, 10]` network. The same code runs the
 //! forward pass, backpropagation and the SGD update on a desktop and on a
 //! microcontroller, in the same order, so both give bit-identical results.
-//!
-//! Two modules hold the network as a microcontroller runs it: [`device`] (the
-//! `f32` network with its hidden weights stored pixel-major, summed in the
-//! order the device uses) and [`quant`] (an int8 network with per-neuron
-//! scales, integer requantisation and a table sigmoid).
 //!
 //! Notation follows the book: `w` weights, `b` biases, `z = w·a + b` the weighted
 //! input, `a = σ(z)` the activation, `delta` the error `∂C/∂z`, `nabla_w` and

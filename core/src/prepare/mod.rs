@@ -38,6 +38,10 @@
 //! no heap, no floating point, no panics, the same bytes on every machine, so
 //! a device reading a touch panel and a desktop reading a PNG agree exactly.
 //!
+//! The files, by job: `grey` (the picture, checked once), `ink` (steps 1
+//! to 3), `scale` (step 4), `centre` (step 5) and `error`; this file holds
+//! the steps in order ([`prepare`]) and their result ([`Prepared`]).
+//!
 //! ```
 //! use digitnet_core::prepare::{prepare, Grey, SIDE};
 //!
@@ -57,7 +61,18 @@
 //! # Ok::<(), digitnet_core::prepare::PrepareError>(())
 //! ```
 
-use core::fmt;
+mod centre;
+mod error;
+mod grey;
+mod ink;
+mod scale;
+
+pub use error::PrepareError;
+pub use grey::Grey;
+
+use centre::centre;
+use ink::{ink_box, ink_level};
+use scale::{scaled_size, Resampler};
 
 /// Side of the prepared field: 28 pixels, as MNIST's.
 pub const SIDE: usize = 28;
@@ -77,137 +92,6 @@ pub const MIN_CONTRAST: u8 = 32;
 /// 255ths of the peak ink.
 pub const INK_THRESHOLD: u8 = 32;
 
-/// A borrowed greyscale picture, `0` black to `255` white: row `y` is the
-/// `width` bytes from `pixels[y * stride]`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Grey<'a> {
-    pixels: &'a [u8],
-    width: usize,
-    height: usize,
-    stride: usize,
-}
-
-/// Why a picture cannot be prepared.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum PrepareError {
-    /// The width or the height is zero.
-    Empty,
-    /// The width or the height is above [`MAX_SIDE`].
-    TooLarge {
-        /// The width given.
-        width: usize,
-        /// The height given.
-        height: usize,
-    },
-    /// The row stride is shorter than a row.
-    BadStride {
-        /// The width given.
-        width: usize,
-        /// The stride given.
-        stride: usize,
-    },
-    /// The pixel buffer is shorter than the width, height and stride say.
-    ShortBuffer {
-        /// Bytes needed: `(height − 1) · stride + width`.
-        expected: usize,
-        /// Bytes given.
-        found: usize,
-    },
-    /// Nothing stands out from the background by [`MIN_CONTRAST`] grey levels.
-    NoInk,
-}
-
-impl fmt::Display for PrepareError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PrepareError::Empty => f.write_str("the picture has no pixels"),
-            PrepareError::TooLarge { width, height } => write!(
-                f,
-                "the picture is {width}x{height} pixels; at most {MAX_SIDE} per side"
-            ),
-            PrepareError::BadStride { width, stride } => {
-                write!(f, "row stride {stride} is shorter than the width {width}")
-            }
-            PrepareError::ShortBuffer { expected, found } => write!(
-                f,
-                "the pixel buffer holds {found} bytes, the picture needs {expected}"
-            ),
-            PrepareError::NoInk => write!(
-                f,
-                "no ink: nothing stands out from the background by {MIN_CONTRAST} grey levels"
-            ),
-        }
-    }
-}
-
-impl core::error::Error for PrepareError {}
-
-impl<'a> Grey<'a> {
-    /// A picture whose rows follow each other with no gap (`stride = width`).
-    pub fn new(pixels: &'a [u8], width: usize, height: usize) -> Result<Self, PrepareError> {
-        Self::with_stride(pixels, width, height, width)
-    }
-
-    /// A picture whose rows start `stride` bytes apart (a window into a
-    /// larger buffer, or a frame buffer with padding).
-    pub fn with_stride(
-        pixels: &'a [u8],
-        width: usize,
-        height: usize,
-        stride: usize,
-    ) -> Result<Self, PrepareError> {
-        if width == 0 || height == 0 {
-            return Err(PrepareError::Empty);
-        }
-        if width > MAX_SIDE || height > MAX_SIDE {
-            return Err(PrepareError::TooLarge { width, height });
-        }
-        if stride < width {
-            return Err(PrepareError::BadStride { width, stride });
-        }
-        let expected = (height - 1)
-            .checked_mul(stride)
-            .and_then(|n| n.checked_add(width));
-        match expected {
-            Some(expected) if expected <= pixels.len() => Ok(Self {
-                pixels,
-                width,
-                height,
-                stride,
-            }),
-            _ => Err(PrepareError::ShortBuffer {
-                expected: expected.unwrap_or(usize::MAX),
-                found: pixels.len(),
-            }),
-        }
-    }
-
-    /// Width in pixels.
-    pub const fn width(&self) -> usize {
-        self.width
-    }
-
-    /// Height in pixels.
-    pub const fn height(&self) -> usize {
-        self.height
-    }
-
-    /// Row `y` (empty past the last row).
-    fn row(&self, y: usize) -> &'a [u8] {
-        // `with_stride` checked that every row lies inside `pixels`.
-        let start = y.saturating_mul(self.stride);
-        self.pixels
-            .get(start..start.saturating_add(self.width))
-            .unwrap_or(&[])
-    }
-
-    /// The rows from `y0` on, `height − y0` of them.
-    fn rows(&self, y0: usize) -> impl Iterator<Item = &'a [u8]> + '_ {
-        (y0..self.height).map(|y| self.row(y))
-    }
-}
-
 /// A prepared digit and what was done to get it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Prepared {
@@ -223,21 +107,6 @@ pub struct Prepared {
     pub scaled: (usize, usize),
     /// Where the scaled box's top-left corner went in the field: `(x, y)`.
     pub offset: (usize, usize),
-}
-
-/// How one pixel reads as ink: inverted if need be, less the background.
-#[derive(Clone, Copy, Debug)]
-struct InkLevel {
-    inverted: bool,
-    background: u8,
-}
-
-impl InkLevel {
-    #[inline]
-    fn ink(self, p: u8) -> u8 {
-        let v = if self.inverted { 255 - p } else { p };
-        v.saturating_sub(self.background)
-    }
 }
 
 /// Prepares `picture` as MNIST's digits were prepared (see the module docs).
@@ -285,67 +154,6 @@ pub fn prepare(picture: Grey<'_>) -> Result<Prepared, PrepareError> {
     })
 }
 
-/// The polarity and background level, from the mean of the picture's frame.
-fn ink_level(picture: &Grey<'_>) -> InkLevel {
-    let (w, h) = (picture.width, picture.height);
-    let mut sum: u64 = 0;
-    let mut n: u64 = 0;
-    let mut add = |p: u8| {
-        sum += u64::from(p);
-        n += 1;
-    };
-    for (y, row) in picture.rows(0).enumerate() {
-        if y == 0 || y + 1 == h {
-            row.iter().for_each(|&p| add(p));
-        } else {
-            row.first().into_iter().for_each(|&p| add(p));
-            if w > 1 {
-                row.last().into_iter().for_each(|&p| add(p));
-            }
-        }
-    }
-    let inverted = 2 * sum > 255 * n;
-    let mean = div_round(sum, n);
-    let mean = u8::try_from(mean).unwrap_or(u8::MAX);
-    InkLevel {
-        inverted,
-        background: if inverted { 255 - mean } else { mean },
-    }
-}
-
-/// The bounding box `(x, y, width, height)` of the pixels whose ink is at
-/// least [`INK_THRESHOLD`]/255 of `peak`; `None` if there are none.
-fn ink_box(picture: &Grey<'_>, level: InkLevel, peak: u8) -> Option<(usize, usize, usize, usize)> {
-    // i / peak >= T / 255, in integers.
-    let min_ink = u32::from(peak) * u32::from(INK_THRESHOLD);
-    let is_ink = |p: u8| u32::from(level.ink(p)) * 255 >= min_ink;
-    let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0, 0);
-    for (y, row) in picture.rows(0).enumerate() {
-        let first = row.iter().position(|&p| is_ink(p));
-        let last = row.iter().rposition(|&p| is_ink(p));
-        if let (Some(first), Some(last)) = (first, last) {
-            x0 = x0.min(first);
-            x1 = x1.max(last + 1);
-            y0 = y0.min(y);
-            y1 = y + 1;
-        }
-    }
-    (x1 > x0 && y1 > y0).then(|| (x0, y0, x1 - x0, y1 - y0))
-}
-
-/// The scaled box: the longer side [`BOX`], the shorter `round(BOX · short / long)`, at least 1.
-fn scaled_size(bw: usize, bh: usize) -> (usize, usize) {
-    let short = |s: usize, l: usize| {
-        let v = div_round(s as u64 * BOX as u64, l as u64);
-        usize::try_from(v).unwrap_or(BOX).clamp(1, BOX)
-    };
-    if bw >= bh {
-        (BOX, short(bh, bw))
-    } else {
-        (short(bw, bh), BOX)
-    }
-}
-
 /// `round(n / d)` with halves up; 0 when `d` is 0.
 fn div_round(n: u64, d: u64) -> u64 {
     match n.checked_add(d / 2) {
@@ -354,100 +162,9 @@ fn div_round(n: u64, d: u64) -> u64 {
     }
 }
 
-/// Area-averaging from the ink box to the scaled box.
-///
-/// Coordinates are counted in units of `1 / tw` source pixels along x (so a
-/// source pixel spans `tw` units and an output pixel `bw` units), and likewise
-/// `1 / th` along y; every overlap is then a whole number of units.
-struct Resampler<'a> {
-    picture: Grey<'a>,
-    level: InkLevel,
-    ink_box: (usize, usize, usize, usize),
-    target: (usize, usize),
-}
-
-/// The source pixels that output pixel `o` overlaps along one axis, with the
-/// overlap of each in units: `(first source index, weights)`.
-fn overlaps(o: usize, src: usize, dst: usize) -> impl Iterator<Item = (usize, u64)> {
-    let (src, dst, o) = (src as u64, dst as u64, o as u64);
-    let lo = o * src;
-    let hi = lo + src;
-    let first = lo.checked_div(dst).unwrap_or(0);
-    let last = hi.saturating_sub(1).checked_div(dst).unwrap_or(0);
-    (first..=last).map(move |s| {
-        let a = (s * dst).max(lo);
-        let b = ((s + 1) * dst).min(hi);
-        // Source indices are below `src` <= MAX_SIDE, so they fit a usize.
-        (s as usize, b.saturating_sub(a))
-    })
-}
-
-impl Resampler<'_> {
-    /// The weighted ink sum of output pixel `(ox, oy)`.
-    fn sum(&self, ox: usize, oy: usize) -> u64 {
-        let (x0, y0, bw, bh) = self.ink_box;
-        let (tw, th) = self.target;
-        let mut total = 0u64;
-        for (sy, wy) in overlaps(oy, bh, th) {
-            let row = self.picture.row(y0 + sy);
-            let mut row_sum = 0u64;
-            for (sx, wx) in overlaps(ox, bw, tw) {
-                let p = row.get(x0 + sx).copied().unwrap_or(0);
-                row_sum += u64::from(self.level.ink(p)) * wx;
-            }
-            total += row_sum * wy;
-        }
-        total
-    }
-
-    /// Writes the scaled ink, stretched to a peak of 255, into the top-left
-    /// `tw × th` corner of `out` (rows of [`BOX`]).
-    fn fill(&self, out: &mut [u8; BOX * BOX]) {
-        let (tw, th) = self.target;
-        let cells = || (0..th).flat_map(move |oy| (0..tw).map(move |ox| (ox, oy)));
-        let max = cells().map(|(ox, oy)| self.sum(ox, oy)).max().unwrap_or(0);
-        for (ox, oy) in cells() {
-            let v = div_round(self.sum(ox, oy) * 255, max);
-            if let Some(cell) = out.get_mut(oy * BOX + ox) {
-                *cell = u8::try_from(v).unwrap_or(u8::MAX);
-            }
-        }
-    }
-}
-
-/// Where to put the `tw × th` scaled box (rows of [`BOX`] in `scaled`) in the
-/// field so its centre of mass is nearest the centre; `None` if it is all zero.
-fn centre(scaled: &[u8; BOX * BOX], tw: usize, th: usize) -> Option<(usize, usize)> {
-    let (mut mass, mut mx, mut my) = (0i64, 0i64, 0i64);
-    for (y, row) in scaled.chunks_exact(BOX).take(th).enumerate() {
-        for (x, &v) in row.iter().take(tw).enumerate() {
-            let v = i64::from(v);
-            mass += v;
-            // Twice the pixel centre, 2x + 1, keeps the halves whole.
-            mx += v * (2 * x as i64 + 1);
-            my += v * (2 * y as i64 + 1);
-        }
-    }
-    if mass == 0 {
-        return None;
-    }
-    // With pixel x's centre at x, the centre of mass is c = m / (2·mass) − 1/2,
-    // and offset = floor(14 − c + 1/2) = floor((30·mass − m) / (2·mass)).
-    let place = |m: i64, size: usize| {
-        let target = CENTRE as i64;
-        let off = ((2 * target + 2) * mass - m).div_euclid(2 * mass);
-        let max = (SIDE - size) as i64;
-        // Clamped so no ink leaves the field; fits a usize after the clamp.
-        off.clamp(0, max) as usize
-    };
-    Some((place(mx, tw), place(my, th)))
-}
-
 #[cfg(test)]
 mod tests {
-    extern crate std;
     use super::*;
-    use std::string::ToString;
 
     /// A `w × h` picture of `background` with `ink` in the rectangle `(x, y, rw, rh)`.
     fn rect<const N: usize>(
@@ -612,128 +329,6 @@ mod tests {
     }
 
     #[test]
-    fn a_picture_knows_its_size() {
-        let pixels = [0u8; 2 * 7 + 3];
-        let grey = Grey::with_stride(&pixels, 3, 3, 7).unwrap();
-        assert_eq!((grey.width(), grey.height()), (3, 3));
-        let grey = Grey::new(&pixels[..12], 4, 3).unwrap();
-        assert_eq!((grey.width(), grey.height()), (4, 3));
-    }
-
-    #[test]
-    fn the_background_is_the_mean_of_the_whole_frame() {
-        // 5 × 4: top and bottom rows 200, the left and right edges of the
-        // middle rows 0, the inside 100 (not part of the frame). The frame
-        // is 14 pixels summing to 2000: mean 143, light, so inverted.
-        #[rustfmt::skip]
-        let pixels = [
-            200, 200, 200, 200, 200,
-              0, 100, 100, 100,   0,
-              0, 100, 100, 100,   0,
-            200, 200, 200, 200, 200,
-        ];
-        let level = ink_level(&Grey::new(&pixels, 5, 4).unwrap());
-        assert!(level.inverted);
-        assert_eq!(level.background, 255 - 143);
-        // One column: each pixel of it counts once (mean of 0, 90, 30).
-        let level = ink_level(&Grey::new(&[0, 90, 30], 1, 3).unwrap());
-        assert!(!level.inverted);
-        assert_eq!(level.background, 40);
-        // A frame exactly half way (mean 127.5) reads as dark: not inverted.
-        let level = ink_level(&Grey::new(&[0, 255], 2, 1).unwrap());
-        assert!(!level.inverted);
-        assert_eq!(level.background, 128);
-    }
-
-    #[test]
-    fn ink_starts_at_the_threshold_share_of_the_peak() {
-        // Peak 200 over a black background: ink is at least 200·32/255 =
-        // 25.1, so 26 is ink and 25 is not.
-        let level = InkLevel {
-            inverted: false,
-            background: 0,
-        };
-        #[rustfmt::skip]
-        let pixels = [
-            0, 25,  0, 0,
-            0, 200, 0, 0,
-            0,  0,  0, 26,
-        ];
-        let grey = Grey::new(&pixels, 4, 3).unwrap();
-        assert_eq!(ink_box(&grey, level, 200), Some((1, 1, 3, 2)));
-        assert_eq!(
-            ink_box(&Grey::new(&[0; 6], 3, 2).unwrap(), level, 200),
-            None
-        );
-    }
-
-    #[test]
-    fn centre_puts_the_centre_of_mass_in_the_middle_pixel() {
-        // One pixel: its centre goes to pixel 14 of 0..28.
-        let mut scaled = [0u8; BOX * BOX];
-        scaled[0] = 255;
-        assert_eq!(centre(&scaled, 1, 1), Some((CENTRE, CENTRE)));
-        // A 3 × 3 square: its middle pixel (1, 1) goes to 14.
-        let mut scaled = [0u8; BOX * BOX];
-        for y in 0..3 {
-            for x in 0..3 {
-                scaled[y * BOX + x] = 90;
-            }
-        }
-        assert_eq!(centre(&scaled, 3, 3), Some((CENTRE - 1, CENTRE - 1)));
-        assert_eq!(centre(&[0; BOX * BOX], 3, 3), None);
-    }
-
-    #[test]
-    fn degenerate_and_huge_sizes_are_refused_before_reading() {
-        assert_eq!(Grey::new(&[], 0, 5), Err(PrepareError::Empty));
-        assert_eq!(Grey::new(&[1, 2], 2, 0), Err(PrepareError::Empty));
-        assert_eq!(
-            Grey::new(&[0; 10], MAX_SIDE + 1, 1),
-            Err(PrepareError::TooLarge {
-                width: MAX_SIDE + 1,
-                height: 1
-            })
-        );
-        assert_eq!(
-            Grey::new(&[0; 10], 1, usize::MAX),
-            Err(PrepareError::TooLarge {
-                width: 1,
-                height: usize::MAX
-            })
-        );
-        assert_eq!(
-            Grey::with_stride(&[0; 10], 4, 2, 3),
-            Err(PrepareError::BadStride {
-                width: 4,
-                stride: 3
-            })
-        );
-        assert_eq!(
-            Grey::new(&[0; 10], 4, 3),
-            Err(PrepareError::ShortBuffer {
-                expected: 12,
-                found: 10
-            })
-        );
-        // The largest sides are accepted when the buffer is there (it is not
-        // here), and the stride arithmetic does not overflow.
-        assert_eq!(
-            Grey::with_stride(&[0; 10], MAX_SIDE, MAX_SIDE, usize::MAX / 2),
-            Err(PrepareError::ShortBuffer {
-                expected: usize::MAX,
-                found: 10
-            })
-        );
-        assert!(PrepareError::TooLarge {
-            width: 100_000,
-            height: 3
-        }
-        .to_string()
-        .contains("100000x3"));
-    }
-
-    #[test]
     fn one_pixel_and_one_row_pictures() {
         // One ink pixel: its box is 1×1, scaled to a full 20×20 block.
         let mut dot = [0u8; 25];
@@ -820,17 +415,5 @@ mod tests {
         let once = prepare(Grey::new(&pic, 50, 70).unwrap()).unwrap();
         let twice = prepare(Grey::new(&once.pixels, SIDE, SIDE).unwrap()).unwrap();
         assert_eq!(once.pixels, twice.pixels);
-    }
-
-    #[test]
-    fn errors_display() {
-        assert_eq!(PrepareError::Empty.to_string(), "the picture has no pixels");
-        assert!(PrepareError::NoInk.to_string().starts_with("no ink"));
-        assert!(PrepareError::ShortBuffer {
-            expected: 12,
-            found: 10
-        }
-        .to_string()
-        .contains("holds 10 bytes"));
     }
 }
