@@ -32,6 +32,8 @@
 //!   - [`expf`]: `libm::expf` without branches, bit for bit, for vectors.
 //!   - [`vector`]: element-wise loops shaped for SIMD.
 //!   - [`random`]: the seeded generator, normal samples and shuffles.
+//! - **Sizes**
+//!   - [`widths`]: the hidden widths every crate builds a network for, listed once.
 //! - **Picture preparation**
 //!   - [`prepare`]: any greyscale picture of a digit to a 28×28 MNIST field.
 //! - **Errors**
@@ -111,6 +113,7 @@ pub mod quant;
 pub mod random;
 pub mod step;
 pub mod vector;
+pub mod widths;
 
 pub use activation::Activation;
 pub use cost::Cost;

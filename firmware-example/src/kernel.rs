@@ -21,7 +21,24 @@
 
 use core::mem::MaybeUninit;
 use core::slice;
-use digitnet_core::device::DeviceNet;
+use digitnet_core::device::{block_for, DeviceNet};
+use digitnet_core::widths::WIDTHS;
+
+/// The block sizes with a kernel below.
+const KERNELS: [usize; 3] = [10, 15, 16];
+
+// Every width `train` makes (the core's list) has a kernel for its block size.
+const _: () = {
+    let mut i = 0;
+    while i < WIDTHS.len() {
+        let b = block_for(WIDTHS[i]);
+        assert!(
+            b == KERNELS[0] || b == KERNELS[1] || b == KERNELS[2],
+            "a width of digitnet_core::widths::WIDTHS has no kernel for its block size"
+        );
+        i += 1;
+    }
+};
 
 /// One inked pixel: where its weight row starts, and its grey level.
 #[derive(Clone, Copy)]

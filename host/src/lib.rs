@@ -5,6 +5,10 @@
 //! writes what it learns.
 #![deny(missing_docs)]
 
+#[doc(hidden)]
+/// The core, for the exported macros (`with_net!` and the others).
+pub use digitnet_core as __core;
+
 pub mod atomic;
 pub mod cli;
 pub mod data;

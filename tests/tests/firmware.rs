@@ -165,7 +165,7 @@ fn train_and_export(config: &TrainConfig) -> tempfile::TempDir {
         test: &test_set,
         validation: None,
     };
-    let (net, _) = training::run_any(splits, config, &mut |_| Ok(())).unwrap();
+    let (net, _) = training::run(splits, config, &mut |_| Ok(()), &|_| {}).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let model_path = dir.path().join("model.safetensors");
     model::save_any(&model_path, &net, None).unwrap();

@@ -67,7 +67,7 @@ fn trained(config: &TrainConfig, mnist: &Mnist) -> AnyNet {
         test: &mnist.test,
         validation: None,
     };
-    training::run_any(splits, config, &mut |_| Ok(()))
+    training::run(splits, config, &mut |_| Ok(()), &|_| {})
         .unwrap()
         .0
 }

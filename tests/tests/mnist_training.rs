@@ -22,13 +22,18 @@ fn one_epoch_reaches_85_percent() {
         test: &test_set,
         validation: None,
     };
-    let (_, reports) = training::run::<30>(splits, &config, &mut |r| {
-        eprintln!(
-            "epoch {}: {} / {} in {:.2} s",
-            r.epoch, r.correct, r.total, r.train_seconds
-        );
-        Ok(())
-    })
+    let (_, reports) = training::run(
+        splits,
+        &config,
+        &mut |r| {
+            eprintln!(
+                "epoch {}: {} / {} in {:.2} s",
+                r.epoch, r.correct, r.total, r.train_seconds
+            );
+            Ok(())
+        },
+        &|_| {},
+    )
     .unwrap();
     let last = &reports[0];
     assert_eq!(last.total, 10_000);

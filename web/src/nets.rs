@@ -17,7 +17,7 @@ pub const INPUTS: usize = PIXELS;
 /// Outputs: one per digit.
 pub const OUTPUTS: usize = 10;
 /// The hidden widths supported, those of `digitnet train --hidden`.
-pub const WIDTHS: [usize; 8] = [10, 16, 20, 30, 50, 64, 100, 128];
+pub use digitnet_core::widths::WIDTHS;
 /// Parameters of the widest network, `[784, 128, 10]`.
 pub const MAX_PARAMETERS: usize = Network::<INPUTS, 128, OUTPUTS>::PARAMETERS;
 
@@ -104,9 +104,10 @@ fn load_into<const H: usize>(
 }
 
 macro_rules! nets {
-    ($($h:literal => $field:ident),* $(,)?) => {
+    (() $([$field:ident $h:literal $padded:literal])*) => {
         /// A network of each width in [`WIDTHS`], zeroed until a model is
         /// loaded into it, and the width of the loaded model.
+        #[allow(non_snake_case)]
         pub struct Nets {
             $($field: Network<INPUTS, $h, OUTPUTS>,)*
             loaded: usize,
@@ -157,7 +158,7 @@ macro_rules! nets {
     };
 }
 
-nets!(10 => h10, 16 => h16, 20 => h20, 30 => h30, 50 => h50, 64 => h64, 100 => h100, 128 => h128);
+digitnet_core::for_each_width!([nets]);
 
 impl Default for Nets {
     fn default() -> Self {
@@ -215,15 +216,15 @@ mod tests {
         nets.load(16, Activation::Relu, Cost::LogLikelihood, &params)
             .unwrap();
         assert_eq!(nets.hidden(), Some(16));
-        assert_eq!(nets.h16.hidden, want.hidden);
-        assert_eq!(nets.h16.output, want.output);
-        assert_eq!(nets.h16.activation, Activation::Relu);
-        assert_eq!(nets.h16.cost, Cost::LogLikelihood);
+        assert_eq!(nets.H16.hidden, want.hidden);
+        assert_eq!(nets.H16.output, want.output);
+        assert_eq!(nets.H16.activation, Activation::Relu);
+        assert_eq!(nets.H16.cost, Cost::LogLikelihood);
         // Spot checks: hidden.weight[1][0] is value 784, hidden.bias[0]
         // follows the 16 rows of weights, output.bias[9] is the last.
-        assert_eq!(nets.h16.hidden.weights[1][0], value(784));
-        assert_eq!(nets.h16.hidden.biases[0], value(16 * 784));
-        assert_eq!(nets.h16.output.biases[9], value(parameters(16) - 1));
+        assert_eq!(nets.H16.hidden.weights[1][0], value(784));
+        assert_eq!(nets.H16.hidden.biases[0], value(16 * 784));
+        assert_eq!(nets.H16.output.biases[9], value(parameters(16) - 1));
     }
 
     #[test]
@@ -259,7 +260,7 @@ mod tests {
             .load(10, Activation::Relu, Cost::Quadratic, &nan)
             .is_err());
         assert_eq!(nets.hidden(), Some(10));
-        assert_eq!(nets.h10.activation, Activation::Sigmoid);
+        assert_eq!(nets.H10.activation, Activation::Sigmoid);
         assert_eq!(nets.feedforward(&[200; INPUTS]).unwrap(), before);
         assert!(LoadError::Width { hidden: 31 }
             .to_string()

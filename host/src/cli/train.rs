@@ -197,7 +197,7 @@ pub(super) fn run_train(args: &TrainArgs) -> Result<(), CliError> {
         validation: validation_set.as_ref(),
     };
     let progress = TrainProgress::new(config.epochs, config.train_images);
-    let trained = training::run_any_observed(
+    let trained = training::run(
         splits,
         &config,
         &mut |r| {

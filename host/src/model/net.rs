@@ -9,38 +9,42 @@ use crate::data::idx::PIXELS;
 use digitnet_core::Network;
 use digitnet_core::{Activation, Cost};
 
-/// The hidden widths `--hidden` accepts.
-pub const WIDTHS: [usize; 8] = [10, 16, 20, 30, 50, 64, 100, 128];
+/// The hidden widths `--hidden` accepts: the core's one list.
+pub use digitnet_core::widths::WIDTHS;
 
-/// An MNIST network (`[784, H, 10]`) of one of the [`WIDTHS`], boxed.
-#[derive(Clone, Debug, PartialEq)]
-#[allow(missing_docs)]
-pub enum AnyNet {
-    H10(Box<DigitNet<10>>),
-    H16(Box<DigitNet<16>>),
-    H20(Box<DigitNet<20>>),
-    H30(Box<DigitNet<30>>),
-    H50(Box<DigitNet<50>>),
-    H64(Box<DigitNet<64>>),
-    H100(Box<DigitNet<100>>),
-    H128(Box<DigitNet<128>>),
+macro_rules! any_net {
+    (() $([$v:ident $h:literal $padded:literal])*) => {
+        /// An MNIST network (`[784, H, 10]`) of one of the [`WIDTHS`], boxed.
+        #[derive(Clone, Debug, PartialEq)]
+        #[allow(missing_docs)]
+        pub enum AnyNet {
+            $($v(Box<DigitNet<$h>>),)*
+        }
+
+        $(impl IntoAny for Box<DigitNet<$h>> {
+            fn into_any(self) -> AnyNet {
+                AnyNet::$v(self)
+            }
+        })*
+    };
 }
+digitnet_core::for_each_width!([any_net]);
 
 /// Runs `$body` with `$net` bound to the concrete `&`/`&mut Box<DigitNet<H>>`
 /// inside an [`AnyNet`] (or the `AnyNet` itself, by value).
 #[macro_export]
 macro_rules! with_net {
     ($any:expr, $net:ident => $body:expr) => {
-        match $any {
-            $crate::model::net::AnyNet::H10($net) => $body,
-            $crate::model::net::AnyNet::H16($net) => $body,
-            $crate::model::net::AnyNet::H20($net) => $body,
-            $crate::model::net::AnyNet::H30($net) => $body,
-            $crate::model::net::AnyNet::H50($net) => $body,
-            $crate::model::net::AnyNet::H64($net) => $body,
-            $crate::model::net::AnyNet::H100($net) => $body,
-            $crate::model::net::AnyNet::H128($net) => $body,
-        }
+        $crate::__core::for_each_width!([$crate::__with_net_match] $any, $net, $body)
+    };
+}
+
+/// [`with_net!`] that also names the width `H` and the fast path's padded
+/// row width `W` (see `digitnet_core::widths`) as constants for `$body`.
+#[macro_export]
+macro_rules! with_net_padded {
+    ($any:expr, $net:ident, $h:ident, $w:ident => $body:expr) => {
+        $crate::__core::for_each_width!([$crate::__with_net_padded_match] $any, $net, $h, $w, $body)
     };
 }
 
@@ -50,16 +54,50 @@ macro_rules! with_net {
 #[macro_export]
 macro_rules! for_width {
     ($hidden:expr, $make:ident $(:: $rest:ident)* ( $($arg:expr),* $(,)? )) => {
-        match $hidden {
-            10 => Some($make $(:: $rest)* ::<10>($($arg),*)),
-            16 => Some($make $(:: $rest)* ::<16>($($arg),*)),
-            20 => Some($make $(:: $rest)* ::<20>($($arg),*)),
-            30 => Some($make $(:: $rest)* ::<30>($($arg),*)),
-            50 => Some($make $(:: $rest)* ::<50>($($arg),*)),
-            64 => Some($make $(:: $rest)* ::<64>($($arg),*)),
-            100 => Some($make $(:: $rest)* ::<100>($($arg),*)),
-            128 => Some($make $(:: $rest)* ::<128>($($arg),*)),
-            _ => None,
+        $crate::__core::for_each_width!(
+            [$crate::__for_width_match] $hidden, [$make $(:: $rest)*], ($($arg),*)
+        )
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __with_net_match {
+    (($any:expr, $net:ident, $body:expr) $([$v:ident $h:literal $padded:literal])*) => {
+        match $any {
+            $($crate::model::net::AnyNet::$v($net) => $body,)*
+        }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __with_net_padded_match {
+    (($any:expr, $net:ident, $h_name:ident, $w_name:ident, $body:expr) $([$v:ident $h:literal $padded:literal])*) => {
+        match $any {
+            $($crate::model::net::AnyNet::$v($net) => {
+                const $h_name: usize = $h;
+                const $w_name: usize = $padded;
+                $body
+            })*
+        }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __for_width_match {
+    (($hidden:expr, [$($make:tt)+], ($($arg:expr),*)) $([$v:ident $h:literal $padded:literal])*) => {
+        {
+            macro_rules! __call {
+                ($width:literal) => {
+                    $($make)+ ::<$width>($($arg),*)
+                };
+            }
+            match $hidden {
+                $($h => Some(__call!($h)),)*
+                _ => None,
+            }
         }
     };
 }
@@ -69,17 +107,6 @@ pub trait IntoAny {
     /// The network as an [`AnyNet`].
     fn into_any(self) -> AnyNet;
 }
-
-macro_rules! into_any {
-    ($($h:literal => $v:ident),*) => {
-        $(impl IntoAny for Box<DigitNet<$h>> {
-            fn into_any(self) -> AnyNet {
-                AnyNet::$v(self)
-            }
-        })*
-    };
-}
-into_any!(10 => H10, 16 => H16, 20 => H20, 30 => H30, 50 => H50, 64 => H64, 100 => H100, 128 => H128);
 
 /// A zeroed chapter-1 network of width `H`, as an [`AnyNet`].
 pub fn zeroed_of<const H: usize>() -> AnyNet

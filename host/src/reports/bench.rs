@@ -184,7 +184,7 @@ pub fn run(data: &Path, config: &TrainConfig, preset: Preset) -> Result<BenchRep
         validation: None,
     };
     let start = Instant::now();
-    let (net, reports) = training::run_any(splits, config, &mut |_| Ok(()))?;
+    let (net, reports) = training::run(splits, config, &mut |_| Ok(()), &|_| {})?;
     let train_run_seconds = start.elapsed().as_secs_f64();
     let threads = config.thread_count();
     // The median over the epochs that ran on the threads asked for.
@@ -261,9 +261,9 @@ fn eval_time(net: &AnyNet, test: &Dataset, threads: usize, simd: Simd) -> f64 {
     let mut times: Vec<f64> = (0..EVAL_PASSES)
         .map(|_| {
             let start = Instant::now();
-            let correct = crate::with_net!(net, n => crate::engine::fast::count_correct_net(
-                &**n, &set, &test.labels, threads, simd
-            ));
+            let correct = crate::with_net_padded!(net, n, H, W => {
+                crate::engine::fast::count_correct_net::<H, W>(n, &set, &test.labels, threads, simd)
+            });
             std::hint::black_box(correct);
             start.elapsed().as_secs_f64()
         })

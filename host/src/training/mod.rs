@@ -13,7 +13,7 @@ use crate::data::idx::Dataset;
 use crate::engine::cpu::{Simd, Unsupported};
 use crate::engine::fast::{self, EpochPlan, Source, Trainer};
 use crate::engine::sparse::SparseSet;
-use crate::model::net::{self as net, AnyNet, DigitNet, IntoAny, CLASSES, WIDTHS};
+use crate::model::net::{self as net, AnyNet, DigitNet, CLASSES, WIDTHS};
 use crate::model::Schedule;
 use digitnet_core::input::Target;
 use digitnet_core::{Activation, Cost, Init, Step};
@@ -101,60 +101,47 @@ pub struct Splits<'a> {
     pub validation: Option<&'a Dataset>,
 }
 
-/// Trains `net` in place with mini-batch SGD, as `network.py`'s `SGD` does
-/// (and `network2.py`'s, with `lambda`).
+/// Trains a new network as `config` says: the one way to train, used by
+/// `digitnet train`, `digitnet bench` and the tests.
 ///
-/// Each epoch shuffles the order of the first `train_images` images with
-/// `rng`, splits it into mini-batches of `batch_size` (the last one may be
-/// shorter), takes one SGD step per mini-batch with the epoch's scheduled
-/// `eta`, then evaluates on the test set (and the validation set, if given).
-/// With `shift > 0` each example is first translated by an offset drawn from
-/// `rng` ([`augment::draw_offset`]), example by example in batch order, after
-/// the epoch's shuffle. `on_epoch` sees every report as it happens; its error
-/// stops training.
-///
-/// The work runs on the fast path ([`crate::engine::fast`]): pixel-major hidden
-/// weights, non-zero pixels only, `config.threads` threads and the
-/// instruction set `config.simd`, with results bit-identical to one
-/// `Network::update_mini_batch` per mini-batch and `Network::predict` per
-/// test image, whatever the threads and instruction set.
-pub fn sgd<const H: usize, R: Rng>(
-    net: &mut DigitNet<H>,
-    rng: &mut R,
-    data: Splits<'_>,
-    config: &TrainConfig,
-    on_epoch: OnEpoch<'_>,
-) -> Result<Vec<EpochReport>, TrainError> {
-    sgd_observed(net, rng, data, config, on_epoch, &|_| {})
-}
-
-/// [`sgd`], calling `on_batch` with the number of examples after every
+/// The network is initialised from `config.seed` by `config.init`, then
+/// trained with mini-batch SGD, as `network.py`'s `SGD` does (and
+/// `network2.py`'s, with `lambda`), the same generator driving the shuffles.
+/// Each epoch shuffles the order of the first `train_images` images, splits
+/// it into mini-batches of `batch_size` (the last one may be shorter), takes
+/// one SGD step per mini-batch with the epoch's scheduled `eta`, then
+/// evaluates on the test set (and the validation set, if given). With
+/// `shift > 0` each example is first translated by an offset drawn from the
+/// generator ([`augment::draw_offset`]), example by example in batch order,
+/// after the epoch's shuffle. `on_epoch` sees every report as it happens; its
+/// error stops training. `on_batch` gets the number of examples after every
 /// group of mini-batches (about a sixteenth of an epoch; every mini-batch in
-/// a short run), for a progress bar. The results are the same bits.
-pub fn sgd_observed<const H: usize, R: Rng>(
-    net: &mut DigitNet<H>,
-    rng: &mut R,
+/// a short run), for a progress bar.
+///
+/// The work runs on the fast path ([`crate::engine::fast`]): pixel-major
+/// hidden weights, non-zero pixels only, `config.threads` threads and the
+/// instruction set `config.simd`. Its reference is the book's
+/// `Network::update_mini_batch` (one per mini-batch) and `Network::predict`
+/// per test image: the results are the same bits, whatever the threads and
+/// instruction set (`tests/tests/fast_path.rs`).
+pub fn run(
     data: Splits<'_>,
     config: &TrainConfig,
     on_epoch: OnEpoch<'_>,
     on_batch: OnBatch<'_>,
-) -> Result<Vec<EpochReport>, TrainError> {
+) -> Result<(AnyNet, Vec<EpochReport>), TrainError> {
+    config.validate()?;
+    let mut net =
+        AnyNet::zeroed(config.hidden).ok_or(ConfigError::UnsupportedWidth(config.hidden))?;
+    net.set_neurons(config.activation, config.cost);
+    let mut rng = digitnet_core::random::seeded(config.seed);
     // The fast path keeps each pixel's row of hidden weights padded to whole
-    // 16-float vectors; the widths the command line offers get their padded
-    // size here (any other width runs unpadded, with the same results).
-    let any: &mut dyn std::any::Any = net;
-    macro_rules! padded {
-        ($($h:literal => $w:literal),*) => {
-            $(if let Some(net) = any.downcast_mut::<DigitNet<$h>>() {
-                return sgd_padded::<$h, $w, R>(net, rng, data, config, on_epoch, Some(on_batch));
-            })*
-        };
-    }
-    padded!(10 => 16, 16 => 16, 20 => 32, 30 => 32, 50 => 64, 64 => 64, 100 => 112, 128 => 128);
-    match any.downcast_mut::<DigitNet<H>>() {
-        Some(net) => sgd_padded::<H, H, R>(net, rng, data, config, on_epoch, Some(on_batch)),
-        None => Ok(Vec::new()),
-    }
+    // 16-float vectors (`W`, from the core's list of widths).
+    let reports = crate::with_net_padded!(&mut net, n, H, W => {
+        n.init_with(config.init, &mut rng);
+        sgd::<H, W, _>(n, &mut rng, data, config, on_epoch, on_batch)
+    })?;
+    Ok((net, reports))
 }
 
 /// How often a multi-threaded run times the thread count it is not using.
@@ -163,14 +150,14 @@ const PROBE_EVERY: usize = 8;
 /// Groups of mini-batches per epoch between calls of an `on_batch` observer.
 const OBSERVED_GROUPS: usize = 16;
 
-/// [`sgd`] with the hidden weights' rows `W ≥ H` floats wide.
-fn sgd_padded<const H: usize, const W: usize, R: Rng>(
+/// The training loop of [`run`] on `net`, with the hidden weights' rows `W ≥ H` floats wide.
+fn sgd<const H: usize, const W: usize, R: Rng>(
     net: &mut DigitNet<H>,
     rng: &mut R,
     data: Splits<'_>,
     config: &TrainConfig,
     on_epoch: OnEpoch<'_>,
-    on_batch: Option<OnBatch<'_>>,
+    on_batch: OnBatch<'_>,
 ) -> Result<Vec<EpochReport>, TrainError> {
     config.validate()?;
     let train = data.train;
@@ -228,16 +215,10 @@ fn sgd_padded<const H: usize, const W: usize, R: Rng>(
                 }
             }
         };
-        // One call for the whole epoch; with an observer, groups of whole
-        // mini-batches, a call each: the same batches in the same order, so
-        // the same bits.
-        let group = match on_batch {
-            None => order.len().max(1),
-            Some(_) => {
-                let batches = order.len().div_ceil(config.batch_size);
-                config.batch_size * batches.div_ceil(OBSERVED_GROUPS).max(1)
-            }
-        };
+        // Groups of whole mini-batches, a call each, for the observer: the
+        // same batches in the same order as one call per epoch, so the same bits.
+        let batches = order.len().div_ceil(config.batch_size);
+        let group = config.batch_size * batches.div_ceil(OBSERVED_GROUPS).max(1);
         for (g, part) in order.chunks(group).enumerate() {
             let source = match source {
                 Source::Cached(set) => Source::Cached(set),
@@ -254,9 +235,7 @@ fn sgd_padded<const H: usize, const W: usize, R: Rng>(
                 decay: step.decay(),
                 eta: step.eta,
             });
-            if let Some(on_batch) = on_batch {
-                on_batch(part.len());
-            }
+            on_batch(part.len());
         }
         trainer.write_to(net);
         let train_seconds = start.elapsed().as_secs_f64();
@@ -319,67 +298,6 @@ fn sgd_padded<const H: usize, const W: usize, R: Rng>(
         reports.push(report);
     }
     Ok(reports)
-}
-
-/// The whole seeded run: a network initialised from `config.seed` by
-/// `config.init`, then trained by [`sgd`] with the same generator driving the shuffles.
-pub fn run<const H: usize>(
-    data: Splits<'_>,
-    config: &TrainConfig,
-    on_epoch: OnEpoch<'_>,
-) -> Result<(Box<DigitNet<H>>, Vec<EpochReport>), TrainError> {
-    run_observed(data, config, on_epoch, &|_| {})
-}
-
-/// [`run`], calling `on_batch` after every mini-batch.
-pub fn run_observed<const H: usize>(
-    data: Splits<'_>,
-    config: &TrainConfig,
-    on_epoch: OnEpoch<'_>,
-    on_batch: OnBatch<'_>,
-) -> Result<(Box<DigitNet<H>>, Vec<EpochReport>), TrainError> {
-    let mut rng = digitnet_core::random::seeded(config.seed);
-    let mut net: Box<DigitNet<H>> = Box::default();
-    net.activation = config.activation;
-    net.cost = config.cost;
-    net.init_with(config.init, &mut rng);
-    let reports = sgd_observed(&mut net, &mut rng, data, config, on_epoch, on_batch)?;
-    Ok((net, reports))
-}
-
-/// [`run`] for the width `config.hidden`, chosen at run time.
-pub fn run_any(
-    data: Splits<'_>,
-    config: &TrainConfig,
-    on_epoch: OnEpoch<'_>,
-) -> Result<(AnyNet, Vec<EpochReport>), TrainError> {
-    run_any_observed(data, config, on_epoch, &|_| {})
-}
-
-/// [`run_any`], calling `on_batch` after every mini-batch.
-pub fn run_any_observed(
-    data: Splits<'_>,
-    config: &TrainConfig,
-    on_epoch: OnEpoch<'_>,
-    on_batch: OnBatch<'_>,
-) -> Result<(AnyNet, Vec<EpochReport>), TrainError> {
-    config.validate()?;
-    crate::for_width!(config.hidden, run_as_any(data, config, on_epoch, on_batch))
-        .unwrap_or(Err(ConfigError::UnsupportedWidth(config.hidden).into()))
-}
-
-/// [`run_observed`], with the network wrapped as an [`AnyNet`].
-fn run_as_any<const H: usize>(
-    data: Splits<'_>,
-    config: &TrainConfig,
-    on_epoch: OnEpoch<'_>,
-    on_batch: OnBatch<'_>,
-) -> Result<(AnyNet, Vec<EpochReport>), TrainError>
-where
-    Box<DigitNet<H>>: IntoAny,
-{
-    run_observed::<H>(data, config, on_epoch, on_batch)
-        .map(|(net, reports)| (net.into_any(), reports))
 }
 
 #[cfg(test)]

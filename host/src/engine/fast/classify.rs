@@ -4,36 +4,18 @@
 use super::*;
 
 /// The number of images of `images` that `net` classifies as `labels` say,
-/// on the fast path (the same predictions as `Network::predict`).
-pub fn count_correct_net<const H: usize>(
+/// on the fast path with the hidden weights' rows `W ≥ H` floats wide, as in
+/// training (the same predictions as `Network::predict`).
+pub fn count_correct_net<const H: usize, const W: usize>(
     net: &DigitNet<H>,
     images: &SparseSet,
     labels: &[u8],
     threads: usize,
     simd: Simd,
 ) -> usize {
-    fn padded<const H: usize, const W: usize>(
-        net: &DigitNet<H>,
-        images: &SparseSet,
-        labels: &[u8],
-        threads: usize,
-        simd: Simd,
-    ) -> usize {
-        let mut hidden = boxed_hidden::<W>();
-        from_layer(&net.hidden, &mut hidden);
-        count_correct(&hidden, &Head::of(net), images, labels, threads, simd)
-    }
-    // The widths the command line offers, padded as in training.
-    let any: &dyn std::any::Any = net;
-    macro_rules! padded {
-        ($($h:literal => $w:literal),*) => {
-            $(if let Some(net) = any.downcast_ref::<DigitNet<$h>>() {
-                return padded::<$h, $w>(net, images, labels, threads, simd);
-            })*
-        };
-    }
-    padded!(10 => 16, 16 => 16, 20 => 32, 30 => 32, 50 => 64, 64 => 64, 100 => 112, 128 => 128);
-    padded::<H, H>(net, images, labels, threads, simd)
+    let mut hidden = boxed_hidden::<W>();
+    from_layer(&net.hidden, &mut hidden);
+    count_correct(&hidden, &Head::of(net), images, labels, threads, simd)
 }
 
 /// Counts the images whose prediction equals their label, classifying with
