@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reruns the README's chapter-3 table: each recipe trained from three seeds
+# Reruns the chapter-3 table of docs/results.md: each recipe trained from three seeds
 # (six for the unstable row), test accuracy after the last epoch as mean and
 # range, and validation accuracy where the book quotes validation figures.
 #
