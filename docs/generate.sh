@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates what the README's tour shows: the pictures under docs/ and the
+# Regenerates what docs/tour.md shows: the pictures under docs/ and the
 # commands' output under docs/tour/. Run from anywhere in the repository:
 #
 #   docs/generate.sh
