@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Reruns the README's chapter-3 table: each recipe trained from three seeds
-# (six for the unstable row), test accuracy after the last epoch as mean and
-# range, and validation accuracy where the book quotes validation figures.
+# Reruns the chapter-3 table of docs/results.md: each recipe trained from
+# three seeds (six for the unstable row), test accuracy after the last epoch
+# as mean and range, and validation accuracy where the book quotes validation
+# figures.
 #
 # Usage: bench/chapter3-table.sh [ROW...]     (rows are numbered 1-12; default all)
 #        SEEDS="1 2 3 4 5 6 7 8 9 10" bench/chapter3-table.sh 11 12   (other seeds)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Peak resident memory (GNU time's "Maximum resident set size") of the
 # default `digitnet train` and of `digitnet predict` on large but legal
-# pictures, as the README's "Bounded resources" table gives them.
+# pictures, as the "Bounded" table of docs/reliability.md gives them.
 #
 # Usage: bench/memory.sh
 # Needs /usr/bin/time (apt-get install time) and python3 (to write the pictures).

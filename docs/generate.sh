@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates what the README's tour shows: the pictures under docs/ and the
+# Regenerates what docs/tour.md shows: the pictures under docs/ and the
 # commands' output under docs/tour/. Run from anywhere in the repository:
 #
 #   docs/generate.sh
@@ -65,7 +65,7 @@ PY
   && run "$here/docs/tour/csv-error.txt" train --data bad.csv)
 
 # The page of `digitnet web` in headless Chromium: docs/web.png, and the
-# figures of the README's "In the browser" (needs Chromium and Playwright).
+# figures of docs/browser.md (needs Chromium and Playwright).
 (cd "$here" && web/measure.sh)
 
 ls -l docs/*.png docs/digits docs/tour

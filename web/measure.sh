@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Measures what the README says of the page, for the default model: the
+# Measures what docs/browser.md says of the page, for the default model: the
 # module's and the page's sizes, the in-browser times (headless Chromium), how
 # the page reads 20 drawn test digits; and saves the screenshot docs/web.png.
 #

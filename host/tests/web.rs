@@ -263,7 +263,7 @@ fn the_committed_module_is_current() {
     );
 }
 
-/// `n` with commas between thousands, as the README writes sizes.
+/// `n` with commas between thousands, as `docs/browser.md` writes sizes.
 fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
@@ -276,11 +276,12 @@ fn thousands(n: usize) -> String {
     out
 }
 
-/// The README's sizes of the module and of the default page are those of
-/// this build (the page's bytes do not depend on the machine).
+/// The sizes of the module and of the default page that `docs/browser.md`
+/// states are those of this build (the page's bytes do not depend on the
+/// machine).
 #[test]
 fn the_readme_states_the_current_sizes() {
-    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let readme = std::fs::read_to_string(repo().join("docs/browser.md")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let out = digitnet(&["web", "--out", s(dir.path())]);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -296,7 +297,7 @@ fn the_readme_states_the_current_sizes() {
     ] {
         assert!(
             readme.contains(&line),
-            "README.md lacks {line:?} (run web/measure.sh and update it)"
+            "docs/browser.md lacks {line:?} (run web/measure.sh and update it)"
         );
     }
     assert_eq!(thousands(280_489), "280,489");
