@@ -1,6 +1,7 @@
 //! `digitnet bench`: the flags of a timed run (the timing itself is in `reports::bench`).
 
 use super::*;
+use crate::reports::bench::BenchError;
 
 /// Flags of `digitnet bench`.
 #[derive(Debug, Args)]
@@ -60,7 +61,13 @@ impl BenchArgs {
 }
 
 pub(super) fn run_bench(args: &BenchArgs) -> Result<(), CliError> {
-    let report = crate::reports::bench::run(&args.data, &args.config(), args.preset)?;
+    let report = crate::reports::bench::run(&args.data, &args.config(), args.preset).map_err(
+        |e| match e {
+            // Told with the flags' names, as `train` tells it.
+            BenchError::Train(e) => CliError::from(e),
+            other => CliError::Bench(other),
+        },
+    )?;
     if args.json {
         crate::say!("{}", report.to_json());
     } else {

@@ -28,7 +28,7 @@ use crate::reports::plot::AccuracyChart;
 use crate::reports::predict::{PredictArgs, PredictError};
 use crate::reports::progress::TrainProgress;
 use crate::training::preset::Preset;
-use crate::training::{self, ConfigError, EpochReport, Splits, TrainConfig, TrainError};
+use crate::training::{self, ConfigError, EpochReport, Setting, Splits, TrainConfig, TrainError};
 use clap::{Args, Parser, Subcommand};
 use digitnet_core::{Activation, Cost, Init};
 use std::path::PathBuf;
@@ -69,8 +69,8 @@ pub enum Command {
 #[non_exhaustive]
 pub enum CliError {
     /// A flag out of range.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
+    #[error("{}", .0.describe(flag))]
+    Config(ConfigError),
     /// Reading MNIST failed.
     #[error(transparent)]
     Idx(#[from] IdxError),
@@ -111,7 +111,7 @@ pub enum CliError {
     Model(#[from] ModelError),
     /// Training stopped.
     #[error(transparent)]
-    Train(#[from] TrainError),
+    Train(Flagged),
     /// Exporting failed.
     #[error(transparent)]
     Export(#[from] ExportError),
@@ -144,6 +144,35 @@ pub enum CliError {
         /// The command that refreshes them.
         command: &'static str,
     },
+}
+
+impl From<ConfigError> for CliError {
+    fn from(e: ConfigError) -> Self {
+        CliError::Config(e)
+    }
+}
+
+impl From<TrainError> for CliError {
+    fn from(e: TrainError) -> Self {
+        CliError::Train(Flagged(e))
+    }
+}
+
+/// A training error told in the command line's words: each setting named by
+/// its flag ([`TrainError::describe`]), with the error's own causes.
+#[derive(Debug)]
+pub struct Flagged(pub TrainError);
+
+impl std::fmt::Display for Flagged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.describe(flag))
+    }
+}
+
+impl std::error::Error for Flagged {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.0)
+    }
 }
 
 fn list(paths: &[PathBuf]) -> String {

@@ -38,3 +38,19 @@ pub(super) fn parse_simd(v: &str) -> Result<Simd, String> {
 pub(super) fn parse_preset(v: &str) -> Result<Preset, String> {
     parse_named("preset", v, Preset::ALL, Preset::name)
 }
+
+/// The flag that sets `setting`: how the command line names it in messages.
+pub(super) const fn flag(setting: Setting) -> &'static str {
+    match setting {
+        Setting::Epochs => "--epochs",
+        Setting::Threads => "--threads",
+        Setting::BatchSize => "--batch-size",
+        Setting::Eta => "--eta",
+        Setting::Lambda => "--lambda",
+        Setting::Hidden => "--hidden",
+        Setting::Shift => "--shift",
+        Setting::TrainImages => "--train-images",
+        Setting::Validation => "--validation",
+        Setting::Simd => "--simd",
+    }
+}

@@ -161,3 +161,40 @@ fn every_command_shows_its_defaults() {
         }
     }
 }
+
+#[test]
+fn training_errors_name_the_flags() {
+    let config = CliError::from(ConfigError::BadEta(0.0));
+    assert_eq!(
+        config.to_string(),
+        "--eta must be a finite number above 0, got 0"
+    );
+    let overlap = CliError::from(ConfigError::ValidationOverlap {
+        train_images: 60_000,
+    });
+    assert_eq!(
+        overlap.to_string(),
+        "--validation evaluates on training images 50000-59999, so --train-images must be at most 50000, got 60000"
+    );
+    let diverged = CliError::from(TrainError::Diverged {
+        epoch: 3,
+        reason: crate::training::divergence::Divergence::Weights,
+        eta: 30.0,
+    });
+    let text = diverged.to_string();
+    assert!(
+        text.starts_with("training stopped in epoch 3: ")
+            && text.ends_with("try a smaller --eta (this run's was 30)"),
+        "{text}"
+    );
+    // A training error's own causes stay in the chain.
+    let step = CliError::from(TrainError::Step {
+        epoch: 1,
+        source: digitnet_core::Error::LabelOutOfRange {
+            label: 12,
+            classes: 10,
+        },
+    });
+    assert_eq!(step.to_string(), "training step failed in epoch 1");
+    assert!(std::error::Error::source(&step).is_some());
+}

@@ -30,7 +30,7 @@ pub enum Simd {
 
 /// A requested instruction set that this processor does not have.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("--simd {}: this processor does not support it (supported: {})", .0.name(), supported_names())]
+#[error("instruction set {}: this processor does not support it (supported: {})", .0.name(), supported_names())]
 pub struct Unsupported(pub Simd);
 
 impl Simd {

@@ -78,24 +78,64 @@ impl Default for TrainConfig {
     }
 }
 
-/// A hyper-parameter that cannot work, named as on the command line.
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+/// A setting of [`TrainConfig`], for naming it in a message: by its field
+/// name here, by its flag on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Setting {
+    /// [`TrainConfig::epochs`].
+    Epochs,
+    /// [`TrainConfig::threads`].
+    Threads,
+    /// [`TrainConfig::batch_size`].
+    BatchSize,
+    /// [`TrainConfig::eta`].
+    Eta,
+    /// [`TrainConfig::lambda`].
+    Lambda,
+    /// [`TrainConfig::hidden`].
+    Hidden,
+    /// [`TrainConfig::shift`].
+    Shift,
+    /// [`TrainConfig::train_images`].
+    TrainImages,
+    /// Evaluating on the validation set ([`Splits::validation`](crate::training::Splits::validation)).
+    Validation,
+    /// [`TrainConfig::simd`].
+    Simd,
+}
+
+impl Setting {
+    /// The setting's field name, as [`TrainConfig`] spells it.
+    pub const fn field(self) -> &'static str {
+        match self {
+            Setting::Epochs => "epochs",
+            Setting::Threads => "threads",
+            Setting::BatchSize => "batch_size",
+            Setting::Eta => "eta",
+            Setting::Lambda => "lambda",
+            Setting::Hidden => "hidden",
+            Setting::Shift => "shift",
+            Setting::TrainImages => "train_images",
+            Setting::Validation => "validation",
+            Setting::Simd => "simd",
+        }
+    }
+}
+
+/// A hyper-parameter that cannot work.
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ConfigError {
     /// Zero epochs: nothing would be trained.
-    #[error("--epochs must be at least 1, got 0")]
     NoEpochs,
     /// More epochs than a run may ask for.
-    #[error("--epochs must be at most {MAX_EPOCHS}, got {0}")]
     TooManyEpochs(usize),
     /// More threads than a run may ask for.
-    #[error("--threads must be at most {MAX_THREADS} (0: one per core), got {0}")]
     TooManyThreads(usize),
     /// A mini-batch of zero examples has no mean gradient.
-    #[error("--batch-size must be at least 1, got 0")]
     EmptyBatch,
     /// A mini-batch larger than the training set.
-    #[error("--batch-size must be at most the number of training images ({train_images}), got {batch_size}")]
     BatchTooLarge {
         /// The batch size asked for.
         batch_size: usize,
@@ -103,43 +143,116 @@ pub enum ConfigError {
         train_images: usize,
     },
     /// `eta` NaN, infinite, zero or negative.
-    #[error("--eta must be a finite number above 0, got {0}")]
     BadEta(f32),
     /// `lambda` NaN, infinite or negative.
-    #[error("--lambda must be a finite number of at least 0, got {0}")]
     BadLambda(f32),
     /// A hidden width the binary has no network type for.
-    #[error("--hidden {0} is not supported; choose one of {list}", list = widths())]
     UnsupportedWidth(usize),
     /// A translation too large to keep a digit in the field.
-    #[error("--shift must be at most {max}, got {0}", max = crate::data::augment::MAX_SHIFT)]
     BadShift(u8),
     /// Zero training images: nothing would be trained.
-    #[error("--train-images must be at least 1, got 0")]
     NoTrainImages,
-    /// `--validation` with training images that reach into the validation set.
-    #[error("--validation evaluates on training images 50000-59999, so --train-images must be at most 50000, got {train_images}")]
+    /// Validation with training images that reach into the validation set.
     ValidationOverlap {
         /// Requested training images.
         train_images: usize,
     },
-    /// `--validation` with a training file too short to hold a validation set.
-    #[error("--validation needs more than 50000 training images in the data, found {available}")]
+    /// Validation with a training file too short to hold a validation set.
     NoValidationImages {
         /// Images in the training file.
         available: usize,
     },
     /// An instruction set this processor lacks.
-    #[error(transparent)]
-    Simd(#[from] Unsupported),
+    Simd(Unsupported),
     /// More training images than the training set holds.
-    #[error("--train-images must be between 1 and {available}, got {requested}")]
     TrainImages {
         /// Requested count.
         requested: usize,
         /// Images in the training file.
         available: usize,
     },
+}
+
+impl ConfigError {
+    /// What is wrong, with each setting named by `name`: its field name in
+    /// `Display`; the command line passes its flags.
+    pub fn describe(&self, name: impl Fn(Setting) -> &'static str) -> String {
+        use Setting as S;
+        match self {
+            ConfigError::NoEpochs => format!("{} must be at least 1, got 0", name(S::Epochs)),
+            ConfigError::TooManyEpochs(n) => {
+                format!("{} must be at most {MAX_EPOCHS}, got {n}", name(S::Epochs))
+            }
+            ConfigError::TooManyThreads(n) => format!(
+                "{} must be at most {MAX_THREADS} (0: one per core), got {n}",
+                name(S::Threads)
+            ),
+            ConfigError::EmptyBatch => format!("{} must be at least 1, got 0", name(S::BatchSize)),
+            ConfigError::BatchTooLarge {
+                batch_size,
+                train_images,
+            } => format!(
+                "{} must be at most the number of training images ({train_images}), got {batch_size}",
+                name(S::BatchSize)
+            ),
+            ConfigError::BadEta(v) => {
+                format!("{} must be a finite number above 0, got {v}", name(S::Eta))
+            }
+            ConfigError::BadLambda(v) => format!(
+                "{} must be a finite number of at least 0, got {v}",
+                name(S::Lambda)
+            ),
+            ConfigError::UnsupportedWidth(h) => format!(
+                "{} {h} is not supported; choose one of {}",
+                name(S::Hidden),
+                widths()
+            ),
+            ConfigError::BadShift(v) => format!(
+                "{} must be at most {}, got {v}",
+                name(S::Shift),
+                crate::data::augment::MAX_SHIFT
+            ),
+            ConfigError::NoTrainImages => {
+                format!("{} must be at least 1, got 0", name(S::TrainImages))
+            }
+            ConfigError::ValidationOverlap { train_images } => format!(
+                "{} evaluates on training images 50000-59999, so {} must be at most 50000, got {train_images}",
+                name(S::Validation),
+                name(S::TrainImages)
+            ),
+            ConfigError::NoValidationImages { available } => format!(
+                "{} needs more than 50000 training images in the data, found {available}",
+                name(S::Validation)
+            ),
+            ConfigError::Simd(Unsupported(simd)) => format!(
+                "{} {}: this processor does not support it (supported: {})",
+                name(S::Simd),
+                simd.name(),
+                supported_names()
+            ),
+            ConfigError::TrainImages {
+                requested,
+                available,
+            } => format!(
+                "{} must be between 1 and {available}, got {requested}",
+                name(S::TrainImages)
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe(Setting::field))
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl From<Unsupported> for ConfigError {
+    fn from(e: Unsupported) -> Self {
+        ConfigError::Simd(e)
+    }
 }
 
 /// The supported widths as `10, 16, …`.

@@ -10,7 +10,7 @@ pub mod preset;
 
 use crate::data::augment;
 use crate::data::idx::Dataset;
-use crate::engine::cpu::{Simd, Unsupported};
+use crate::engine::cpu::{supported_names, Simd, Unsupported};
 use crate::engine::fast::{self, EpochPlan, Source, Trainer};
 use crate::engine::sparse::SparseSet;
 use crate::model::net::{self as net, AnyNet, DigitNet, CLASSES, WIDTHS};
@@ -40,7 +40,7 @@ pub enum TrainError {
     },
     /// The run can no longer learn ([`crate::training::divergence`]): a parameter or
     /// an output not finite, or every neuron saturated.
-    #[error("training stopped in epoch {epoch}: {reason}; try a smaller --eta (this run's was {})", short(*eta))]
+    #[error("{}", self.describe(Setting::field))]
     Diverged {
         /// Epoch number, from 1.
         epoch: usize,
@@ -58,6 +58,22 @@ pub enum TrainError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+}
+
+impl TrainError {
+    /// What went wrong, with each setting named by `name` (see
+    /// [`ConfigError::describe`]); the causes are [`source`](std::error::Error::source)'s.
+    pub fn describe(&self, name: impl Fn(Setting) -> &'static str) -> String {
+        match self {
+            TrainError::Config(e) => e.describe(name),
+            TrainError::Diverged { epoch, reason, eta } => format!(
+                "training stopped in epoch {epoch}: {reason}; try a smaller {} (this run's was {})",
+                name(Setting::Eta),
+                short(*eta)
+            ),
+            other => other.to_string(),
+        }
+    }
 }
 
 /// `v` as `Display` writes it, or in exponent form (`1e30`) when that is shorter.

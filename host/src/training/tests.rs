@@ -156,7 +156,21 @@ fn validate_rejects_each_bad_setting() {
         ..ok
     };
     assert!(matches!(nan.validate(), Err(ConfigError::BadEta(v)) if v.is_nan()));
-    assert!(nan.validate().unwrap_err().to_string().contains("--eta"));
+    // Settings are named by their fields here; the command line names flags.
+    let message = nan.validate().unwrap_err().to_string();
+    assert!(
+        message.starts_with("eta must be a finite number"),
+        "{message}"
+    );
+    let validation = ConfigError::ValidationOverlap { train_images: 60 };
+    assert_eq!(
+        validation.describe(|s| match s {
+            Setting::Validation => "V",
+            Setting::TrainImages => "T",
+            _ => "?",
+        }),
+        "V evaluates on training images 50000-59999, so T must be at most 50000, got 60"
+    );
 }
 
 #[test]
