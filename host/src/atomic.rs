@@ -1,11 +1,11 @@
 //! Writing output files whole or not at all, one file or several together.
 //!
-//! One file ([`write_atomic`]): a temporary file in the same folder, flushed
+//! One file (`write_atomic`): a temporary file in the same folder, flushed
 //! to disk, then renamed over the target. A rename within a folder is atomic,
 //! so a reader, or a run killed at any moment, sees the old file or the new
 //! one, never a mixture.
 //!
-//! Several files that belong together ([`write_group`]: a model and the
+//! Several files that belong together (`write_group`: a model and the
 //! firmware sources generated from it, `model.rs` and `samples.rs`) need more,
 //! since no file system renames two files at once:
 //!
@@ -37,7 +37,7 @@ const JOURNAL_SUFFIX: &str = ".journal";
 /// Writes `bytes` to `path` atomically: a temporary file in the same folder,
 /// flushed to disk, then renamed over `path`. A reader never sees a half-written
 /// file, and a failed write leaves nothing behind. Creates missing parent folders.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let tmp = write_temporary(path, bytes)?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
@@ -75,7 +75,7 @@ fn write_temporary(path: &Path, bytes: &[u8]) -> io::Result<tempfile::NamedTempF
 /// failure, or a kill followed by any `digitnet` command that touches one of
 /// their folders ([`recover`]), either every file is new or every file is as
 /// it was (see the module's documentation).
-pub fn write_group(files: &[(&Path, &[u8])]) -> io::Result<()> {
+pub(crate) fn write_group(files: &[(&Path, &[u8])]) -> io::Result<()> {
     for (path, _) in files {
         if path.is_dir() {
             return Err(io::Error::new(

@@ -71,7 +71,7 @@ fn report(err: &dyn Error) -> String {
 
 /// `data` as an IDX images file and as an IDX labels file (raw or gzip, told
 /// apart by the content). A raw file that reads is its own encoding.
-pub fn idx_file(data: &[u8]) -> usize {
+pub(crate) fn idx_file(data: &[u8]) -> usize {
     let path = Path::new("fuzz-input");
     let gzip = data.starts_with(&[0x1f, 0x8b]);
     let images = accepted(idx::parse_images(data, path), |images| {
@@ -84,7 +84,7 @@ pub fn idx_file(data: &[u8]) -> usize {
     images + labels
 }
 
-/// `data` gzipped, then read as [`idx_file`] reads it: the gunzipping
+/// `data` gzipped, then read as `idx_file` reads it: the gunzipping
 /// reader's bounds, on any content.
 pub fn idx_gzip(data: &[u8]) -> usize {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -121,7 +121,7 @@ pub fn csv(data: &[u8]) -> usize {
 /// `data` as a model file, of any supported width and as a tiny `[3, 2, 2]`
 /// network (which small inputs can reach); what loads, saved again, loads
 /// to the same bytes.
-pub fn model_file(data: &[u8]) -> usize {
+pub(crate) fn model_file(data: &[u8]) -> usize {
     let path = Path::new("fuzz-input.safetensors");
     let any = accepted(model::from_bytes_any(data, path), |loaded| {
         let bytes = model::to_bytes_any(&loaded.net, loaded.info.as_ref());
@@ -147,7 +147,7 @@ pub fn model_file(data: &[u8]) -> usize {
 }
 
 /// `data` as a picture file, decoded and prepared as `digitnet predict` does.
-pub fn picture_file(data: &[u8]) -> usize {
+pub(crate) fn picture_file(data: &[u8]) -> usize {
     let path = Path::new("fuzz-input.png");
     let mut prepared = 0;
     let decoded = accepted(picture::decode(data, path), |grey| {

@@ -5,11 +5,11 @@ mod eval;
 mod export;
 mod names;
 mod train;
-pub use self::export::*;
-pub use bench::*;
-pub use eval::*;
+pub(crate) use self::export::*;
+pub(crate) use bench::*;
+pub(crate) use eval::*;
 use names::*;
-pub use train::*;
+pub(crate) use train::*;
 
 use crate::atomic::{write_atomic, write_group};
 use crate::data::idx::IdxError;
@@ -33,7 +33,7 @@ use clap::{Args, Parser, Subcommand};
 use digitnet_core::{Activation, Cost, Init};
 use std::path::PathBuf;
 
-pub use crate::model::defaults::{DEFAULT_DATA, DEFAULT_FIRMWARE_SRC, DEFAULT_MODEL};
+pub(crate) use crate::model::defaults::DEFAULT_DATA;
 
 /// Train Nielsen's [784, 30, 10] MNIST network, classify pictures of digits
 /// with it, look inside it, and export it to firmware.

@@ -9,7 +9,7 @@ use crate::data::idx::{Image, COLS, ROWS};
 use rand_core::Rng;
 
 /// The largest translation `--shift` accepts, in pixels.
-pub const MAX_SHIFT: u8 = 4;
+pub(crate) const MAX_SHIFT: u8 = 4;
 
 /// `image` moved `dx` pixels right and `dy` pixels down (negative: left, up);
 /// pixels moved in from outside the 28×28 field are background (0).

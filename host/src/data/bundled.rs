@@ -9,7 +9,7 @@
 
 /// One bundled MNIST file: its standard name and its gzipped bytes.
 #[derive(Clone, Copy, Debug)]
-pub struct BundledFile {
+pub(crate) struct BundledFile {
     /// The file's name in `data/mnist/`, e.g. `t10k-images-idx3-ubyte.gz`.
     pub name: &'static str,
     /// Its bytes, as committed.
@@ -30,13 +30,13 @@ macro_rules! mnist_file {
 }
 
 /// `train-images-idx3-ubyte.gz`.
-pub const TRAIN_IMAGES: BundledFile = mnist_file!("train-images-idx3-ubyte.gz");
+pub(crate) const TRAIN_IMAGES: BundledFile = mnist_file!("train-images-idx3-ubyte.gz");
 /// `train-labels-idx1-ubyte.gz`.
-pub const TRAIN_LABELS: BundledFile = mnist_file!("train-labels-idx1-ubyte.gz");
+pub(crate) const TRAIN_LABELS: BundledFile = mnist_file!("train-labels-idx1-ubyte.gz");
 /// `t10k-images-idx3-ubyte.gz`.
-pub const TEST_IMAGES: BundledFile = mnist_file!("t10k-images-idx3-ubyte.gz");
+pub(crate) const TEST_IMAGES: BundledFile = mnist_file!("t10k-images-idx3-ubyte.gz");
 /// `t10k-labels-idx1-ubyte.gz`.
-pub const TEST_LABELS: BundledFile = mnist_file!("t10k-labels-idx1-ubyte.gz");
+pub(crate) const TEST_LABELS: BundledFile = mnist_file!("t10k-labels-idx1-ubyte.gz");
 
 /// The committed default model, `models/mnist-784-30-10.safetensors`.
 pub const MODEL: &[u8] = include_bytes!(concat!(

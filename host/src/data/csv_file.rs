@@ -10,7 +10,7 @@
 //! fraction, one in seven, is MNIST's own (10,000 test digits of 70,000).
 //!
 //! Memory is bounded whatever the file holds: a line longer than
-//! [`MAX_LINE_BYTES`] or more than [`MAX_EXAMPLES`] rows are refused as they
+//! `MAX_LINE_BYTES` or more than [`MAX_EXAMPLES`] rows are refused as they
 //! are met, and fields are never quoted (a `"` is just a character, so no
 //! quoted field can run on over many lines).
 
@@ -20,12 +20,12 @@ use std::path::{Path, PathBuf};
 use crate::data::idx::{Dataset, Image, MAX_EXAMPLES, PIXELS};
 
 /// Columns per row: the label, then the pixels.
-pub const COLUMNS: usize = 1 + PIXELS;
+pub(crate) const COLUMNS: usize = 1 + PIXELS;
 /// Every `TEST_EVERY`-th data row is a test digit when a file is split.
-pub const TEST_EVERY: usize = 7;
+pub(crate) const TEST_EVERY: usize = 7;
 /// Longest line read, in bytes (64 KiB; the header is 7.8 KB and a row at
 /// most 3.1 KB, so there is room for spaces around every value).
-pub const MAX_LINE_BYTES: usize = 64 << 10;
+pub(crate) const MAX_LINE_BYTES: usize = 64 << 10;
 
 /// What is wrong with a CSV file; every variant names the file, and the line where there is one.
 #[derive(Debug, thiserror::Error)]
@@ -58,7 +58,7 @@ pub enum CsvError {
         /// The start of the first line as read.
         found: String,
     },
-    /// A row does not have [`COLUMNS`] columns.
+    /// A row does not have `COLUMNS` columns.
     #[error(
         "{}: line {line}: {found} columns, expected {COLUMNS} (a label and {PIXELS} pixels)",
         .path.display()
@@ -96,7 +96,7 @@ pub enum CsvError {
         /// The value as written.
         value: String,
     },
-    /// A line is longer than [`MAX_LINE_BYTES`].
+    /// A line is longer than `MAX_LINE_BYTES`.
     #[error(
         "{}: line {line}: longer than {MAX_LINE_BYTES} bytes (is this a CSV file of digits?)",
         .path.display()

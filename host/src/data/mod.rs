@@ -55,7 +55,7 @@ pub struct Data {
 
 /// The test digits of a source, and which file they came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TestSet {
+pub(crate) struct TestSet {
     /// The digits.
     pub data: Dataset,
     /// The file they came from, as written in generated headers
@@ -132,7 +132,7 @@ impl DataSource {
 
     /// Reads the training digits only, with the file they came from (as
     /// [`TestSet::origin`] names the test file).
-    pub fn load_train(&self) -> Result<TestSet, DataError> {
+    pub(crate) fn load_train(&self) -> Result<TestSet, DataError> {
         match self {
             DataSource::Dir(dir) => match layout(dir)? {
                 DirLayout::Idx(files) => Ok(TestSet {
@@ -167,7 +167,7 @@ impl DataSource {
     }
 
     /// Reads the test digits only (for an IDX folder, without reading the training files).
-    pub fn load_test(&self) -> Result<TestSet, DataError> {
+    pub(crate) fn load_test(&self) -> Result<TestSet, DataError> {
         match self {
             DataSource::Dir(dir) => match layout(dir)? {
                 DirLayout::Idx(files) => Ok(TestSet {

@@ -15,11 +15,11 @@ use digitnet_core::prepare::{prepare, Grey, PrepareError, Prepared};
 use image::{DynamicImage, ImageFormat, ImageReader, Limits};
 
 /// Largest picture file read, in bytes (64 MiB).
-pub const MAX_FILE_BYTES: u64 = 64 << 20;
+pub(crate) const MAX_FILE_BYTES: u64 = 64 << 20;
 /// Largest width or height accepted, in pixels.
 pub const MAX_SIDE: u32 = 16_384;
 /// Most memory the decoder may allocate, in bytes (256 MiB).
-pub const MAX_DECODE_BYTES: u64 = 256 << 20;
+pub(crate) const MAX_DECODE_BYTES: u64 = 256 << 20;
 
 /// Why a picture could not be read or prepared; every variant names the file.
 #[derive(Debug, thiserror::Error)]
@@ -46,7 +46,7 @@ pub enum PictureError {
         /// The file.
         path: PathBuf,
     },
-    /// The file is larger than [`MAX_FILE_BYTES`].
+    /// The file is larger than `MAX_FILE_BYTES`.
     #[error("{}: {bytes} bytes is too large for a picture of a digit (at most {MAX_FILE_BYTES})", .path.display())]
     FileTooLarge {
         /// The file.
@@ -211,7 +211,7 @@ fn to_grey(image: DynamicImage) -> GreyPicture {
 }
 
 /// Reads a picture file and prepares it as an MNIST digit.
-pub fn read_digit(path: &Path) -> Result<Prepared, PictureError> {
+pub(crate) fn read_digit(path: &Path) -> Result<Prepared, PictureError> {
     let grey = read(path)?;
     prepare_grey(&grey, path)
 }

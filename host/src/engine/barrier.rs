@@ -13,11 +13,11 @@ use std::thread::Thread;
 use std::time::{Duration, Instant};
 
 /// How long a waiting thread spins before it sleeps, when every thread has a core.
-pub const SPIN: Duration = Duration::from_micros(50);
+pub(crate) const SPIN: Duration = Duration::from_micros(50);
 
 /// A reusable barrier for `n` threads, each known by its index.
 #[derive(Debug)]
-pub struct Barrier {
+pub(crate) struct Barrier {
     n: usize,
     spin: Duration,
     count: AtomicUsize,

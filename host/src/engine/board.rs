@@ -19,7 +19,7 @@
 use std::cell::{Cell, UnsafeCell};
 
 /// Slots of `f32` that phases write and later phases read.
-pub trait Board {
+pub(crate) trait Board {
     /// Writes `values` to the slots from `at` (those past the end are dropped).
     fn put(&self, at: usize, values: &[f32]);
     /// Reads the slots from `at` into `out` (slots past the end leave `out` as it is).
@@ -96,7 +96,7 @@ impl Board for Shared {
 
 /// The board of a single-threaded run: plain memory.
 #[derive(Debug)]
-pub struct Local(Box<[Cell<f32>]>);
+pub(crate) struct Local(Box<[Cell<f32>]>);
 
 impl Local {
     /// A board of `len` slots of `+0`.

@@ -59,7 +59,7 @@ impl Simd {
 
     /// The concrete instruction set: `Auto` becomes the widest available one;
     /// an unavailable one is an error.
-    pub fn resolve(self) -> Result<Simd, Unsupported> {
+    pub(crate) fn resolve(self) -> Result<Simd, Unsupported> {
         self.resolve_for(has_avx512(), has_avx2())
     }
 
@@ -77,7 +77,7 @@ impl Simd {
 }
 
 /// The concrete instruction sets this processor supports, as `baseline, avx2, …`.
-pub fn supported_names() -> String {
+pub(crate) fn supported_names() -> String {
     Simd::ALL
         .iter()
         .filter(|s| **s != Simd::Auto && s.available())
@@ -129,7 +129,7 @@ fn run_avx2<T: Task>(task: T) -> T::Output {
 /// Asks the processor to start loading the cache line holding `value`, so
 /// that a later read finds it there. Changes no result; a no-op off x86-64.
 #[inline(always)]
-pub fn prefetch<T>(value: &T) {
+pub(crate) fn prefetch<T>(value: &T) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: `_mm_prefetch` needs SSE, which every x86-64 processor has, and
     // a prefetch never faults (the pointer comes from a reference anyway).

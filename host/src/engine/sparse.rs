@@ -60,7 +60,7 @@ impl SparseSet {
 
     /// Starts loading image `i`'s place in the index into the cache.
     #[inline(always)]
-    pub fn prefetch_index(&self, i: usize) {
+    pub(crate) fn prefetch_index(&self, i: usize) {
         if let (Some(start), Some(index)) = (self.starts.get(i), self.ends.get(i)) {
             crate::engine::cpu::prefetch(start);
             crate::engine::cpu::prefetch(&index.ends);
@@ -72,7 +72,7 @@ impl SparseSet {
 
     /// Starts loading image `i`'s pixels into the cache.
     #[inline(always)]
-    pub fn prefetch_pixels(&self, i: usize) {
+    pub(crate) fn prefetch_pixels(&self, i: usize) {
         let image = self.get(i);
         // One prefetch per 64-byte line (32 entries).
         for entry in image.pixels.iter().step_by(32) {

@@ -20,10 +20,10 @@ mod model_f32;
 mod model_int8;
 mod samples;
 mod source;
-pub use model_f32::*;
-pub use model_int8::*;
+pub(crate) use model_f32::*;
+pub(crate) use model_int8::*;
 pub use samples::*;
-pub use source::*;
+pub(crate) use source::*;
 
 pub mod web;
 
@@ -42,17 +42,17 @@ use crate::model::net::describe_neurons;
 use crate::model::{self, ModelError, TrainingInfo};
 
 /// Default number of test digits exported: two of each digit.
-pub const DEFAULT_SAMPLES: usize = 20;
+pub(crate) const DEFAULT_SAMPLES: usize = 20;
 /// Largest number of test digits that can be exported (the MNIST test set).
-pub const MAX_SAMPLES: usize = 10_000;
+pub(crate) const MAX_SAMPLES: usize = 10_000;
 /// File name of the generated network source.
-pub const MODEL_FILE: &str = "model.rs";
+pub(crate) const MODEL_FILE: &str = "model.rs";
 /// File name of the generated samples source.
-pub const SAMPLES_FILE: &str = "samples.rs";
+pub(crate) const SAMPLES_FILE: &str = "samples.rs";
 /// File name of the generated int8 network source.
-pub const MODEL_INT8_FILE: &str = "model_int8.rs";
+pub(crate) const MODEL_INT8_FILE: &str = "model_int8.rs";
 /// File name of the generated int8 samples source.
-pub const SAMPLES_INT8_FILE: &str = "samples_int8.rs";
+pub(crate) const SAMPLES_INT8_FILE: &str = "samples_int8.rs";
 
 /// What to export, and where from and to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,7 +63,7 @@ pub struct ExportOptions {
     pub data: DataSource,
     /// The folder to write `model.rs` and `samples.rs` into (usually `firmware-example/src`).
     pub out_dir: PathBuf,
-    /// Number of test digits to export, 1 to [`MAX_SAMPLES`].
+    /// Number of test digits to export, 1 to `MAX_SAMPLES`.
     pub samples: usize,
     /// Export the int8 network instead of the `f32` one.
     pub quantize: Option<Quantize>,
@@ -103,7 +103,7 @@ pub enum ExportError {
     BadSampleCount {
         /// The number asked for.
         requested: usize,
-        /// The most that can be exported (the test set size, at most [`MAX_SAMPLES`]).
+        /// The most that can be exported (the test set size, at most `MAX_SAMPLES`).
         available: usize,
     },
     /// A generated file on disk could not be read (for `--check`).
@@ -130,7 +130,7 @@ pub enum ExportError {
 ///
 /// Loads the model (any width `train` makes; refusing another shape or a
 /// non-finite value), reads the test digits from `data`, picks the
-/// samples with [`select_samples`] and runs the network on them.
+/// samples with `select_samples` and runs the network on them.
 pub fn render(opts: &ExportOptions) -> Result<Vec<GeneratedFile>, ExportError> {
     if !(1..=MAX_SAMPLES).contains(&opts.samples) {
         return Err(ExportError::BadSampleCount {
@@ -145,7 +145,7 @@ pub fn render(opts: &ExportOptions) -> Result<Vec<GeneratedFile>, ExportError> {
 /// [`render`] for a model already in memory (`train --export` renders the
 /// sources of the model it is about to write, to write them all together);
 /// `opts.model` is only the name the headers give it.
-pub fn render_loaded(
+pub(crate) fn render_loaded(
     opts: &ExportOptions,
     loaded: &model::LoadedAny,
 ) -> Result<Vec<GeneratedFile>, ExportError> {
@@ -195,7 +195,7 @@ pub fn render_loaded(
     ])
 }
 
-/// Writes the files so that they change together ([`write_group`]): after a
+/// Writes the files so that they change together (`write_group`): after a
 /// failure, or a kill and the next `digitnet` run, they are all new or all as
 /// they were, never a model from one run beside samples from another.
 pub fn write(files: &[GeneratedFile]) -> Result<(), ExportError> {

@@ -8,7 +8,7 @@ use super::*;
 ///
 /// `model_label` is the model path as it should appear in the header,
 /// `sha256` the hash of the model file.
-pub fn render_model<const I: usize, const H: usize, const O: usize>(
+pub(crate) fn render_model<const I: usize, const H: usize, const O: usize>(
     net: &Network<I, H, O>,
     model_label: &str,
     sha256: &str,

@@ -14,7 +14,7 @@ pub(super) fn push_requant(out: &mut String, multipliers: &[i32], shift: u8) {
 /// a ReLU hidden layer, which never reads it).
 ///
 /// `calibration_label` names the images that calibrated the ReLU scales.
-pub fn render_model_int8<const I: usize, const H: usize, const O: usize>(
+pub(crate) fn render_model_int8<const I: usize, const H: usize, const O: usize>(
     net: &QuantNet<I, H, O, SIGMOID_TABLE_LEN>,
     model_label: &str,
     sha256: &str,

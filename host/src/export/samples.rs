@@ -5,7 +5,7 @@ use super::*;
 
 /// One exported test digit with the host's output for it.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Sample<T, const O: usize> {
+pub(crate) struct Sample<T, const O: usize> {
     /// Index in the test set.
     pub index: usize,
     /// Its label.
@@ -19,7 +19,7 @@ pub struct Sample<T, const O: usize> {
 }
 
 /// An output value as `samples.rs` holds it.
-pub trait Expected: Copy {
+pub(crate) trait Expected: Copy {
     /// The Rust type of one value in the generated array.
     const TYPE: &'static str;
     /// What the values are, for the header.
@@ -50,7 +50,7 @@ impl Expected for i32 {
 /// `ceil(count / 10)` of its digit are taken so far, until `count` are taken;
 /// so 20 gives the first two of each digit. Should some digit run out first,
 /// the earliest images not yet taken fill the rest.
-pub fn select_samples(labels: &[u8], count: usize) -> Result<Vec<usize>, ExportError> {
+pub(crate) fn select_samples(labels: &[u8], count: usize) -> Result<Vec<usize>, ExportError> {
     let available = labels.len().min(MAX_SAMPLES);
     if count == 0 || count > available {
         return Err(ExportError::BadSampleCount {
@@ -92,7 +92,7 @@ pub fn select_samples(labels: &[u8], count: usize) -> Result<Vec<usize>, ExportE
 /// The samples at `indices` of `test`, with `net`'s outputs on their `u8`
 /// pixels as the device computes them ([`DeviceNet`], order [`device::ORDER`]).
 /// Indices outside the test set are skipped.
-pub fn collect_samples<const H: usize, const O: usize>(
+pub(crate) fn collect_samples<const H: usize, const O: usize>(
     net: &Network<PIXELS, H, O>,
     test: &Dataset,
     indices: &[usize],
@@ -134,7 +134,7 @@ pub(super) fn predict_device<const H: usize>(
 
 /// The samples at `indices` of `test`, with the int8 network's logits on
 /// their pixels ([`QuantNet::logits`], order [`quant::ORDER`]).
-pub fn collect_samples_int8<const H: usize, const O: usize, const T: usize>(
+pub(crate) fn collect_samples_int8<const H: usize, const O: usize, const T: usize>(
     net: &QuantNet<PIXELS, H, O, T>,
     test: &Dataset,
     indices: &[usize],
@@ -158,7 +158,7 @@ pub fn collect_samples_int8<const H: usize, const O: usize, const T: usize>(
 ///
 /// `model_label` and `sha256` name the model that computed `expected`,
 /// `images_label` the test images file.
-pub fn render_samples<T: Expected, const O: usize>(
+pub(crate) fn render_samples<T: Expected, const O: usize>(
     samples: &[Sample<T, O>],
     model_label: &str,
     sha256: &str,

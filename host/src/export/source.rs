@@ -15,7 +15,7 @@ pub(super) fn display_path(path: &Path) -> String {
 /// `1e-7`, `-0.0`, `1e-45`; it always has a `.` or an exponent, so it is a
 /// float literal. Non-finite values (never in a loaded model) become
 /// `f32::NAN` / `f32::INFINITY` / `f32::NEG_INFINITY`.
-pub fn format_f32(v: f32) -> String {
+pub(crate) fn format_f32(v: f32) -> String {
     if v.is_nan() {
         "f32::NAN".to_owned()
     } else if v == f32::INFINITY {

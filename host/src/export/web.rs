@@ -36,20 +36,21 @@ pub const WASM: &[u8] = include_bytes!(concat!(
     "/../web/digitnet-web.wasm"
 ));
 /// The page: HTML, CSS and JavaScript, with `{{GENERATED}}` and `{{DATA}}` to fill in.
-pub const TEMPLATE: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../web/page.html"));
+pub(crate) const TEMPLATE: &str =
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../web/page.html"));
 /// Default folder of the page.
-pub const DEFAULT_OUT: &str = "digitnet-page";
+pub(crate) const DEFAULT_OUT: &str = "digitnet-page";
 /// The page's file name in its folder.
-pub const PAGE: &str = "index.html";
+pub(crate) const PAGE: &str = "index.html";
 /// Test digits embedded by default: the first 10 of each digit.
-pub const DEFAULT_SAMPLES: usize = 100;
+pub(crate) const DEFAULT_SAMPLES: usize = 100;
 /// Most test digits a page embeds.
-pub const MAX_SAMPLES: usize = 1_000;
+pub(crate) const MAX_SAMPLES: usize = 1_000;
 
 /// Flags of `digitnet web`.
 #[derive(Debug, Args)]
 pub struct WebArgs {
-    /// The model to read (the help text is [`MODEL_HELP`]).
+    /// The model to read (the help text is `MODEL_HELP`).
     #[arg(long, help = MODEL_HELP)]
     pub model: Option<PathBuf>,
     /// Folder to write the page (index.html) into; created if missing.
@@ -59,7 +60,7 @@ pub struct WebArgs {
     /// against this program's at load time, and shows one at random on request.
     #[arg(long, default_value_t = DEFAULT_SAMPLES)]
     pub samples: usize,
-    /// Where the digits come from (the help text is [`DATA_HELP`]).
+    /// Where the digits come from (the help text is `DATA_HELP`).
     #[arg(long, help = DATA_HELP)]
     pub data: Option<PathBuf>,
 }
@@ -83,7 +84,7 @@ pub enum WebError {
     BadSampleCount {
         /// The number asked for.
         requested: usize,
-        /// The most there are (test digits with ink, at most [`MAX_SAMPLES`]).
+        /// The most there are (test digits with ink, at most `MAX_SAMPLES`).
         available: usize,
     },
     /// The page could not be written.
@@ -180,7 +181,7 @@ pub fn cost_code(cost: Cost) -> usize {
 }
 
 /// A test digit drawn black on white (`255 − p`), as a picture file of it would read.
-pub fn black_on_white(image: &Image) -> Image {
+pub(crate) fn black_on_white(image: &Image) -> Image {
     image.map(|p| 255 - p)
 }
 
@@ -339,7 +340,7 @@ pub fn run(args: &WebArgs) -> Result<(), WebError> {
 }
 
 /// A `file://` address for `path` (made absolute), for printing.
-pub fn file_url(path: &Path) -> String {
+pub(crate) fn file_url(path: &Path) -> String {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let shown = absolute.to_string_lossy().replace('\\', "/");
     let shown = shown.replace(' ', "%20");

@@ -25,20 +25,21 @@ use crate::data::DataSource;
 use crate::model::{self, LoadedAny, ModelError};
 
 /// Default folder of the four MNIST files.
-pub const DEFAULT_DATA: &str = "data/mnist";
+pub(crate) const DEFAULT_DATA: &str = "data/mnist";
 /// Default model file written by `train` and read by the other commands, in a checkout.
-pub const DEFAULT_MODEL: &str = "models/mnist-784-30-10.safetensors";
+pub(crate) const DEFAULT_MODEL: &str = "models/mnist-784-30-10.safetensors";
 /// The default model's file name, used on its own outside a checkout.
-pub const MODEL_NAME: &str = "mnist-784-30-10.safetensors";
+pub(crate) const MODEL_NAME: &str = "mnist-784-30-10.safetensors";
 /// Default folder of the firmware's generated sources.
-pub const DEFAULT_FIRMWARE_SRC: &str = "firmware-example/src";
+pub(crate) const DEFAULT_FIRMWARE_SRC: &str = "firmware-example/src";
 
 /// Help text for `--data`.
-pub const DATA_HELP: &str = "Digits to read: a folder of MNIST IDX files (raw or .gz), or a CSV \
+pub(crate) const DATA_HELP: &str =
+    "Digits to read: a folder of MNIST IDX files (raw or .gz), or a CSV \
     file in the Kaggle layout (label,pixel0,...,pixel783; every 7th row is held out for testing) \
     [default: data/mnist if present, else the MNIST built into digitnet]";
 /// Help text for `--model` of the commands that read one.
-pub const MODEL_HELP: &str = "Model file (safetensors) \
+pub(crate) const MODEL_HELP: &str = "Model file (safetensors) \
     [default: models/mnist-784-30-10.safetensors or ./mnist-784-30-10.safetensors if present, \
     else the default model built into digitnet]";
 
@@ -107,7 +108,7 @@ pub fn model(arg: Option<&Path>) -> ModelSource {
 /// the generated headers): `--model`, else the first of
 /// `models/mnist-784-30-10.safetensors` and `mnist-784-30-10.safetensors`
 /// that exists, else the former (which is then reported missing).
-pub fn model_file(arg: Option<&Path>) -> PathBuf {
+pub(crate) fn model_file(arg: Option<&Path>) -> PathBuf {
     match model(arg) {
         ModelSource::File(path) => path,
         #[cfg(feature = "bundled")]
@@ -116,7 +117,7 @@ pub fn model_file(arg: Option<&Path>) -> PathBuf {
 }
 
 /// The file `train` writes for `--out`, or the default.
-pub fn train_out(arg: Option<&Path>) -> PathBuf {
+pub(crate) fn train_out(arg: Option<&Path>) -> PathBuf {
     match arg {
         Some(path) => path.to_path_buf(),
         None if Path::new("models").is_dir() => PathBuf::from(DEFAULT_MODEL),
@@ -126,7 +127,7 @@ pub fn train_out(arg: Option<&Path>) -> PathBuf {
 
 /// The firmware sources folder for `--out` / `--export-dir`, or the default
 /// if it exists; `Err` with the default's path if it does not.
-pub fn firmware_dir(arg: Option<&Path>) -> Result<PathBuf, PathBuf> {
+pub(crate) fn firmware_dir(arg: Option<&Path>) -> Result<PathBuf, PathBuf> {
     match arg {
         Some(path) => Ok(path.to_path_buf()),
         None if Path::new(DEFAULT_FIRMWARE_SRC).is_dir() => Ok(PathBuf::from(DEFAULT_FIRMWARE_SRC)),

@@ -43,7 +43,7 @@ impl TrainingInfo {
 /// How a network was trained, in words: `seed 7, 30 epochs, mini-batch 10,
 /// eta 3.0, 50000 training images`, with `lambda` and the initialisation
 /// after `eta` when they are not chapter 1's.
-pub fn describe_training(info: &TrainingInfo) -> String {
+pub(crate) fn describe_training(info: &TrainingInfo) -> String {
     let mut out = format!(
         "seed {}, {} epochs, mini-batch {}, eta {:?}",
         info.seed, info.epochs, info.batch_size, info.eta

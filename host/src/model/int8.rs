@@ -10,18 +10,18 @@ use digitnet_core::quant::{Pairs, QuantNet, SIGMOID_TABLE_LEN};
 
 /// Training images whose hidden weighted inputs calibrate the ReLU
 /// activation scales: the first 10,000 (never test images).
-pub const CALIBRATION_IMAGES: usize = 10_000;
+pub(crate) const CALIBRATION_IMAGES: usize = 10_000;
 
 /// An int8 `[784, H, 10]` network on the host (the sigmoid table is kept
 /// for either activation; a ReLU network never reads it).
-pub type Int8Net<const H: usize> = QuantNet<PIXELS, H, CLASSES, SIGMOID_TABLE_LEN>;
+pub(crate) type Int8Net<const H: usize> = QuantNet<PIXELS, H, CLASSES, SIGMOID_TABLE_LEN>;
 
 /// The kernel the host computes the int8 sums with: every kernel gives the
 /// same exact logits, so the host's are the device's whichever it uses.
 pub type Kernel = Pairs;
 
 /// `net` quantised, calibrated on `calibration` (the first
-/// [`CALIBRATION_IMAGES`] of it are used).
+/// `CALIBRATION_IMAGES` of it are used).
 pub fn quantize<const H: usize>(net: &DigitNet<H>, calibration: &[Image]) -> Box<Int8Net<H>> {
     let mut q: Box<Int8Net<H>> = Box::default();
     let n = calibration.len().min(CALIBRATION_IMAGES);

@@ -23,7 +23,7 @@
 //! `safetensors::SafeTensors`, so any valid safetensors file (e.g. one saved
 //! from PyTorch) loads.
 //!
-//! A file larger than [`MAX_FILE_BYTES`] is refused by its size before it is
+//! A file larger than `MAX_FILE_BYTES` is refused by its size before it is
 //! read, and every tensor's data offsets are checked against the file's
 //! length before the safetensors crate sees them, so no header, however
 //! forged (a tensor of 2^40 bytes, offsets near `u64::MAX`), makes the
@@ -54,16 +54,16 @@ use crate::atomic::write_atomic;
 use crate::model::net::DigitNet;
 use crate::model::net::{AnyNet, IntoAny, WIDTHS};
 /// Value of the `format` metadata key in files written here.
-pub const FORMAT: &str = "digitnet";
+pub(crate) const FORMAT: &str = "digitnet";
 
 /// Name of the hidden layer's weight tensor, `[H, I]`.
-pub const HIDDEN_WEIGHT: &str = "hidden.weight";
+pub(crate) const HIDDEN_WEIGHT: &str = "hidden.weight";
 /// Name of the hidden layer's bias tensor, `[H]`.
-pub const HIDDEN_BIAS: &str = "hidden.bias";
+pub(crate) const HIDDEN_BIAS: &str = "hidden.bias";
 /// Name of the output layer's weight tensor, `[O, H]`.
-pub const OUTPUT_WEIGHT: &str = "output.weight";
+pub(crate) const OUTPUT_WEIGHT: &str = "output.weight";
 /// Name of the output layer's bias tensor, `[O]`.
-pub const OUTPUT_BIAS: &str = "output.bias";
+pub(crate) const OUTPUT_BIAS: &str = "output.bias";
 
 /// Bytes per `f32` value.
 const F32_BYTES: usize = 4;
@@ -71,7 +71,7 @@ const F32_BYTES: usize = 4;
 /// Largest model file read, in bytes (64 MiB). The widest network digitnet
 /// supports, `[784, 128, 10]`, takes 0.4 MB; the room above is for files
 /// from elsewhere that carry other tensors too.
-pub const MAX_FILE_BYTES: u64 = 64 << 20;
+pub(crate) const MAX_FILE_BYTES: u64 = 64 << 20;
 
 /// A network of any supported width read from a model file, with its metadata and hash.
 #[derive(Clone, Debug, PartialEq)]
@@ -114,7 +114,7 @@ pub enum ModelError {
         #[source]
         source: io::Error,
     },
-    /// The file is larger than [`MAX_FILE_BYTES`].
+    /// The file is larger than `MAX_FILE_BYTES`.
     #[error(
         "{}: {bytes} bytes is too large for a model file (at most {MAX_FILE_BYTES})",
         .path.display()
@@ -215,7 +215,7 @@ pub enum ModelError {
 }
 
 /// SHA-256 of `bytes`, lowercase hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))

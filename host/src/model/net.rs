@@ -103,13 +103,13 @@ macro_rules! __for_width_match {
 }
 
 /// Wraps a boxed network of a supported width.
-pub trait IntoAny {
+pub(crate) trait IntoAny {
     /// The network as an [`AnyNet`].
     fn into_any(self) -> AnyNet;
 }
 
 /// A zeroed chapter-1 network of width `H`, as an [`AnyNet`].
-pub fn zeroed_of<const H: usize>() -> AnyNet
+pub(crate) fn zeroed_of<const H: usize>() -> AnyNet
 where
     Box<DigitNet<H>>: IntoAny,
 {
@@ -178,13 +178,13 @@ pub fn describe(hidden: usize, activation: Activation, cost: Cost) -> String {
 }
 
 /// Number of classes (digits 0–9).
-pub const CLASSES: usize = 10;
+pub(crate) const CLASSES: usize = 10;
 
 /// A network that reads MNIST images, with `H` hidden neurons.
 pub type DigitNet<const H: usize> = Network<PIXELS, H, CLASSES>;
 
 /// `sigmoid network, quadratic cost`, or e.g. `relu hidden layer, softmax output, log-likelihood cost`.
-pub fn describe_neurons(activation: Activation, cost: Cost) -> String {
+pub(crate) fn describe_neurons(activation: Activation, cost: Cost) -> String {
     if activation == Activation::Sigmoid && !cost.softmax() {
         format!("sigmoid network, {} cost", cost.name())
     } else {
@@ -198,7 +198,7 @@ pub fn describe_neurons(activation: Activation, cost: Cost) -> String {
 }
 
 /// What the scores are, for the header line.
-pub fn describe_scores(cost: Cost) -> &'static str {
+pub(crate) fn describe_scores(cost: Cost) -> &'static str {
     if cost.softmax() {
         "softmax outputs: the probability of each digit, summing to 1"
     } else {

@@ -87,7 +87,7 @@ pub(super) fn check_offsets(bytes: &[u8], path: &Path) -> Result<(), ModelError>
 /// Checks, tensor by tensor (`hidden.weight`, `hidden.bias`, `output.weight`,
 /// `output.bias`): present, `F32`, the shape for `I, H, O`, every value finite.
 /// Other tensors are ignored.
-pub fn from_bytes<const I: usize, const H: usize, const O: usize>(
+pub(crate) fn from_bytes<const I: usize, const H: usize, const O: usize>(
     bytes: &[u8],
     path: &Path,
 ) -> Result<LoadedModel<I, H, O>, ModelError> {
@@ -131,7 +131,7 @@ pub fn load_any(path: &Path) -> Result<LoadedAny, ModelError> {
 /// Parses the bytes of a model file of any supported width; `path` is only used in errors.
 ///
 /// The width comes from the shape of `hidden.weight`, `[H, 784]`; the rest is
-/// checked as by [`from_bytes`].
+/// checked as by `from_bytes`.
 pub fn from_bytes_any(bytes: &[u8], path: &Path) -> Result<LoadedAny, ModelError> {
     check_offsets(bytes, path)?;
     let tensors = SafeTensors::deserialize(bytes).map_err(|e| ModelError::Format {

@@ -96,6 +96,6 @@ pub fn save_any(path: &Path, net: &AnyNet, info: Option<&TrainingInfo>) -> Resul
 }
 
 /// The bytes of a model file for a network of any width (see [`to_bytes`]).
-pub fn to_bytes_any(net: &AnyNet, info: Option<&TrainingInfo>) -> Vec<u8> {
+pub(crate) fn to_bytes_any(net: &AnyNet, info: Option<&TrainingInfo>) -> Vec<u8> {
     crate::with_net!(net, n => to_bytes(&**n, info))
 }

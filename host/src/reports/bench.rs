@@ -17,7 +17,7 @@ use std::path::Path;
 use std::time::Instant;
 
 /// Passes over the test set whose median is reported.
-pub const EVAL_PASSES: usize = 15;
+pub(crate) const EVAL_PASSES: usize = 15;
 
 /// What one benchmark run measured.
 #[derive(Clone, Debug, PartialEq)]
@@ -57,17 +57,17 @@ pub struct BenchReport {
 
 impl BenchReport {
     /// Training examples per second (one epoch's images over its median time).
-    pub fn examples_per_second(&self) -> f64 {
+    pub(crate) fn examples_per_second(&self) -> f64 {
         self.train_images as f64 / self.epoch_seconds
     }
 
     /// Test images classified per second.
-    pub fn test_images_per_second(&self) -> f64 {
+    pub(crate) fn test_images_per_second(&self) -> f64 {
         self.test_images as f64 / self.eval_seconds
     }
 
     /// The report as one JSON object.
-    pub fn to_json(&self) -> String {
+    pub(crate) fn to_json(&self) -> String {
         serde_json::json!({
             "network": self.network,
             "threads": self.threads,

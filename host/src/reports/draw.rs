@@ -15,7 +15,7 @@ use plotters::prelude::*;
 use crate::atomic::write_atomic;
 
 /// The font family registered for all text.
-pub const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 
 /// A picture's file format, from its name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,7 +73,7 @@ impl Format {
 }
 
 /// Registers the built-in font (once per process).
-pub fn register_font() {
+pub(crate) fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // DejaVu Sans is a valid TrueType font; should registration ever fail,
@@ -139,7 +139,7 @@ pub fn save(picture: &impl Picture, path: &Path) -> Result<(), DrawError> {
 }
 
 /// A text style in the built-in font.
-pub fn font(size: f64) -> TextStyle<'static> {
+pub(crate) fn font(size: f64) -> TextStyle<'static> {
     (FONT, size).into_font().color(&BLACK)
 }
 

@@ -67,7 +67,7 @@ impl Evaluation {
     }
 
     /// Correct / total for each actual digit (`None` when the digit never occurs).
-    pub fn per_class(&self) -> [Option<f64>; CLASSES] {
+    pub(crate) fn per_class(&self) -> [Option<f64>; CLASSES] {
         std::array::from_fn(|d| {
             let n = self.of_digit(d);
             (n > 0).then(|| self.confusion[d][d] as f64 / n as f64)

@@ -16,7 +16,7 @@ use crate::model::ModelError;
 use crate::reports::draw::{self, centred, font, DrawError, Format, Picture};
 use crate::reports::eval::Evaluation;
 /// Default number of digits in the `--misclassified` grid.
-pub const DEFAULT_LIMIT: usize = 100;
+pub(crate) const DEFAULT_LIMIT: usize = 100;
 
 /// Flags of `digitnet inspect`.
 #[derive(Debug, Args)]
@@ -27,10 +27,10 @@ pub const DEFAULT_LIMIT: usize = 100;
         .args(["misclassified", "weights", "confusion"])
 ))]
 pub struct InspectArgs {
-    /// The model to read (the help text is [`MODEL_HELP`]).
+    /// The model to read (the help text is `MODEL_HELP`).
     #[arg(long, help = MODEL_HELP)]
     pub model: Option<PathBuf>,
-    /// Where the digits come from (the help text is [`DATA_HELP`]).
+    /// Where the digits come from (the help text is `DATA_HELP`).
     #[arg(long, help = DATA_HELP)]
     pub data: Option<PathBuf>,
     /// Write a grid of the misclassified test digits, each labelled true → predicted (.png or .svg).
@@ -67,7 +67,7 @@ pub enum InspectError {
 
 /// One misclassified test digit.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Mistake {
+pub(crate) struct Mistake {
     /// Index in the test set.
     pub index: usize,
     /// Its label.
@@ -79,7 +79,7 @@ pub struct Mistake {
 }
 
 /// The test digits `net` gets wrong, in test-set order.
-pub fn mistakes(net: &AnyNet, test: &Dataset) -> Vec<Mistake> {
+pub(crate) fn mistakes(net: &AnyNet, test: &Dataset) -> Vec<Mistake> {
     test.images
         .iter()
         .zip(&test.labels)
@@ -107,7 +107,7 @@ const MARGIN: i32 = 12;
 
 /// The `--misclassified` grid.
 #[derive(Clone, Debug)]
-pub struct MistakeGrid<'a> {
+pub(crate) struct MistakeGrid<'a> {
     /// The digits to draw.
     pub shown: &'a [Mistake],
     /// All misclassified digits.
@@ -174,7 +174,7 @@ impl Picture for MistakeGrid<'_> {
 
 /// Each hidden neuron's input weights as a 28×28 tile.
 #[derive(Clone, Debug)]
-pub struct WeightGrid {
+pub(crate) struct WeightGrid {
     /// Row `j`: the 784 weights into hidden neuron `j`.
     pub weights: Vec<[f32; PIXELS]>,
     /// What the network is, for the title.
@@ -211,7 +211,7 @@ impl WeightGrid {
 
 /// A weight as a colour: red for positive, blue for negative, white for 0,
 /// full strength at `±max`.
-pub fn weight_colour(w: f32, max: f32) -> RGBColor {
+pub(crate) fn weight_colour(w: f32, max: f32) -> RGBColor {
     let t = if max > 0.0 {
         (w / max).clamp(-1.0, 1.0)
     } else {
@@ -274,7 +274,7 @@ impl Picture for WeightGrid {
 
 /// The confusion matrix as a heat map.
 #[derive(Clone, Debug)]
-pub struct ConfusionMap<'a> {
+pub(crate) struct ConfusionMap<'a> {
     /// The evaluation to draw.
     pub evaluation: &'a Evaluation,
 }
@@ -287,7 +287,7 @@ impl ConfusionMap<'_> {
 
 /// A cell's colour: white to dark blue by `share` (0–1) of its row, on a
 /// square-root scale so that small confusions show.
-pub fn share_colour(share: f64) -> RGBColor {
+pub(crate) fn share_colour(share: f64) -> RGBColor {
     let t = share.clamp(0.0, 1.0).sqrt();
     let mix = |from: f64, to: f64| (from + (to - from) * t).round() as u8;
     RGBColor(mix(255.0, 8.0), mix(255.0, 48.0), mix(255.0, 107.0))

@@ -14,7 +14,7 @@ const VALIDATION: RGBColor = RGBColor(255, 127, 14);
 
 /// Accuracy per epoch, as a line chart.
 #[derive(Clone, Debug)]
-pub struct AccuracyChart<'a> {
+pub(crate) struct AccuracyChart<'a> {
     /// What was trained, for the caption (e.g. `[784, 30, 10] sigmoid network, quadratic cost`).
     pub title: String,
     /// The epochs so far.

@@ -15,7 +15,7 @@ use crate::model::net::describe_scores;
 use crate::model::ModelError;
 
 /// Digits listed per input.
-pub const TOP: usize = 3;
+pub(crate) const TOP: usize = 3;
 
 /// Flags of `digitnet predict`.
 #[derive(Debug, Args)]
@@ -23,13 +23,13 @@ pub struct PredictArgs {
     /// Picture files (PNG, JPEG, PGM/PPM) of one digit each, any size and colour depth.
     #[arg(value_name = "FILE", required_unless_present = "index")]
     pub files: Vec<PathBuf>,
-    /// The model to read (the help text is [`MODEL_HELP`]).
+    /// The model to read (the help text is `MODEL_HELP`).
     #[arg(long, help = MODEL_HELP)]
     pub model: Option<PathBuf>,
     /// Classify test digit N of --data (from 0) instead of a file; may be repeated.
     #[arg(long, value_name = "N")]
     pub index: Vec<usize>,
-    /// Where the digits come from (the help text is [`DATA_HELP`]).
+    /// Where the digits come from (the help text is `DATA_HELP`).
     #[arg(long, help = DATA_HELP)]
     pub data: Option<PathBuf>,
     /// Draw the 28x28 input the network saw, in the terminal.
@@ -123,7 +123,7 @@ fn chain(err: &dyn std::error::Error) -> String {
 }
 
 /// The 28×28 input drawn with characters, two per pixel, in a frame.
-pub fn render_digit(pixels: &Image) -> String {
+pub(crate) fn render_digit(pixels: &Image) -> String {
     const RAMP: &[u8] = b" .:-=+*#%@";
     let mut out = String::new();
     let rule = format!("  +{}+\n", "-".repeat(2 * COLS));
@@ -261,7 +261,7 @@ fn run_inner(args: &PredictArgs) -> Result<(), PredictError> {
 }
 
 /// A score for people: three decimals, or two significant digits below 0.001.
-pub fn format_score(score: f32) -> String {
+pub(crate) fn format_score(score: f32) -> String {
     if score >= 0.001 || score == 0.0 {
         format!("{score:.3}")
     } else {

@@ -8,7 +8,7 @@ use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressState, Prog
 
 /// A per-epoch progress bar, or nothing when standard error is not a terminal.
 #[derive(Debug)]
-pub struct TrainProgress {
+pub(crate) struct TrainProgress {
     bar: Option<ProgressBar>,
     epochs: usize,
 }
@@ -43,7 +43,7 @@ impl TrainProgress {
     }
 
     /// Counts `n` more examples trained in this epoch.
-    pub fn advance(&self, n: usize) {
+    pub(crate) fn advance(&self, n: usize) {
         if let Some(bar) = &self.bar {
             bar.inc(n as u64);
         }
@@ -51,7 +51,7 @@ impl TrainProgress {
 
     /// Prints `line` to standard output (with the bar out of the way), then
     /// starts the bar again for the epoch after `epoch`, if there is one.
-    pub fn epoch_done(&self, epoch: usize, line: &str) {
+    pub(crate) fn epoch_done(&self, epoch: usize, line: &str) {
         match &self.bar {
             Some(bar) => {
                 bar.suspend(|| crate::say!("{line}"));
@@ -66,6 +66,7 @@ impl TrainProgress {
         }
     }
 
+    #[cfg(test)]
     /// The bar's position in the current epoch (0 without a bar).
     pub fn position(&self) -> u64 {
         self.bar.as_ref().map_or(0, ProgressBar::position)

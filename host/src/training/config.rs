@@ -4,17 +4,17 @@ use super::*;
 
 /// Training images the book trains on (the first 50,000; the last 10,000 are
 /// its validation set).
-pub const BOOK_TRAIN_IMAGES: usize = 50_000;
+pub(crate) const BOOK_TRAIN_IMAGES: usize = 50_000;
 
 /// The most epochs a run may ask for: a million passes, days of training
 /// even on a small set. Above it `--epochs` is refused before anything is
 /// read, so a mistyped huge number fails at once instead of running forever
 /// while its per-epoch reports grow.
-pub const MAX_EPOCHS: usize = 1_000_000;
+pub(crate) const MAX_EPOCHS: usize = 1_000_000;
 
 /// The most threads a run may ask for (the hidden weights are split into 8
 /// lanes, so threads past 8 only share the per-example work).
-pub const MAX_THREADS: usize = 64;
+pub(crate) const MAX_THREADS: usize = 64;
 
 /// The hyper-parameters of a run; the defaults are chapter 1's.
 #[derive(Clone, Debug, PartialEq)]
@@ -301,7 +301,7 @@ impl TrainConfig {
     }
 
     /// The number of threads to use: `threads`, or one per core when it is 0.
-    pub fn thread_count(&self) -> usize {
+    pub(crate) fn thread_count(&self) -> usize {
         match self.threads {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,

@@ -5,8 +5,8 @@
 //! into saturation (`σ(z)` exactly 0 or 1 in `f32`, a ReLU below 0 for every
 //! input) that its derivative is exactly 0: no gradient reaches the weights
 //! any more and the network answers the same digit whatever it is shown.
-//! Either way the run cannot recover; [`Watch`] stops it, from what the
-//! evaluation after each epoch has already computed (a [`Tally`] of the test
+//! Either way the run cannot recover; `Watch` stops it, from what the
+//! evaluation after each epoch has already computed (a `Tally` of the test
 //! set), so checking costs nothing beyond one pass over the parameters.
 //!
 //! The three tests, in order:
@@ -17,10 +17,10 @@
 //!    test set holding at least two different images): the network ignores
 //!    its input. Sane networks never do this: two different images give
 //!    different sums, unless every neuron between them is saturated.
-//! 3. **Stalled**: for [`STALLED_EPOCHS`] epochs in a row the network
-//!    answers at most [`FEW_ANSWERS`] different digits over a test set of at
-//!    least [`MIN_TEST_IMAGES`] images that holds every digit, after at least
-//!    [`STALLED_MIN_STEPS`] SGD steps: at chance level, with the neurons
+//! 3. **Stalled**: for `STALLED_EPOCHS` epochs in a row the network
+//!    answers at most `FEW_ANSWERS` different digits over a test set of at
+//!    least `MIN_TEST_IMAGES` images that holds every digit, after at least
+//!    `STALLED_MIN_STEPS` SGD steps: at chance level, with the neurons
 //!    saturated towards one or two answers (as `η = 100` with the quadratic
 //!    cost does, stuck at 10.21%). A young run — a few full-batch steps, say —
 //!    may answer two digits for a while and still learn, so the rule waits
@@ -37,17 +37,17 @@ use crate::model::net::CLASSES;
 use std::fmt;
 
 /// Epochs in a row with at most [`FEW_ANSWERS`] different answers that stop a run.
-pub const STALLED_EPOCHS: usize = 3;
+pub(crate) const STALLED_EPOCHS: usize = 3;
 
 /// At most this many different digits answered counts as stalled.
-pub const FEW_ANSWERS: usize = 2;
+pub(crate) const FEW_ANSWERS: usize = 2;
 
 /// SGD steps a run must have taken before the stalled rule applies: two
 /// epochs of the book's 50,000 images in mini-batches of 10.
-pub const STALLED_MIN_STEPS: usize = 10_000;
+pub(crate) const STALLED_MIN_STEPS: usize = 10_000;
 
 /// The smallest test set on which the stalled rule is applied.
-pub const MIN_TEST_IMAGES: usize = 100;
+pub(crate) const MIN_TEST_IMAGES: usize = 100;
 
 /// Why a run was stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,7 +59,7 @@ pub enum Divergence {
     Outputs(usize),
     /// Every test image gets the same outputs.
     Blind,
-    /// At most [`FEW_ANSWERS`] different answers for [`STALLED_EPOCHS`] epochs.
+    /// At most `FEW_ANSWERS` different answers for `STALLED_EPOCHS` epochs.
     Stalled {
         /// Different digits answered in the last epoch.
         answers: usize,
@@ -101,7 +101,7 @@ impl fmt::Display for Divergence {
 
 /// What [`Watch`] needs to know about the test set, found once per run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TestSetShape {
+pub(crate) struct TestSetShape {
     /// Whether it holds at least two different images (rule 2 applies).
     pub varied: bool,
     /// Whether it holds at least [`MIN_TEST_IMAGES`] images and every digit (rule 3 applies).
@@ -128,7 +128,7 @@ impl TestSetShape {
 
 /// The divergence checks of one run, fed once per epoch.
 #[derive(Clone, Debug)]
-pub struct Watch {
+pub(crate) struct Watch {
     shape: TestSetShape,
     /// Epochs in a row so far with at most [`FEW_ANSWERS`] different answers.
     few_answers: usize,

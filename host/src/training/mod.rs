@@ -97,14 +97,14 @@ pub fn evaluate<const H: usize>(net: &DigitNet<H>, data: &Dataset) -> usize {
 }
 
 /// An error from an epoch callback.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// What a run calls after every epoch; its error stops training.
-pub type OnEpoch<'a> = &'a mut dyn FnMut(&EpochReport) -> Result<(), BoxError>;
+pub(crate) type OnEpoch<'a> = &'a mut dyn FnMut(&EpochReport) -> Result<(), BoxError>;
 
 /// What a run calls after every mini-batch with the number of examples in it
 /// (for a progress bar).
-pub type OnBatch<'a> = &'a (dyn Fn(usize) + Sync);
+pub(crate) type OnBatch<'a> = &'a (dyn Fn(usize) + Sync);
 
 /// The labelled sets a run reads.
 #[derive(Clone, Copy, Debug)]

@@ -40,12 +40,12 @@ impl EpochReport {
     }
 
     /// `correct / total` on the validation set, if evaluated.
-    pub fn validation_accuracy(&self) -> Option<f64> {
+    pub(crate) fn validation_accuracy(&self) -> Option<f64> {
         self.validation.map(|(c, t)| fraction(c, t))
     }
 
     /// One JSON object on one line, for the `--metrics` file.
-    pub fn to_json(&self) -> String {
+    pub(crate) fn to_json(&self) -> String {
         let mut v = serde_json::json!({
             "epoch": self.epoch,
             "correct": self.correct,
@@ -73,7 +73,7 @@ impl EpochReport {
 ///
 /// Chapter 1's run reads as it always has: `[784, 30, 10] sigmoid network,
 /// quadratic cost, 30 epochs, mini-batch 10, eta 3, seed 20151130`.
-pub fn describe_run(config: &TrainConfig, preset: Preset) -> String {
+pub(crate) fn describe_run(config: &TrainConfig, preset: Preset) -> String {
     let mut out = net::describe(config.hidden, config.activation, config.cost);
     if config.init != Init::default() {
         out.push_str(&format!(", {} init", config.init.name()));

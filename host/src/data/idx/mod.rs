@@ -20,9 +20,9 @@ use flate2::read::MultiGzDecoder;
 use sha2::{Digest, Sha256};
 
 /// Rows of an MNIST image.
-pub const ROWS: usize = 28;
+pub(crate) const ROWS: usize = 28;
 /// Columns of an MNIST image.
-pub const COLS: usize = 28;
+pub(crate) const COLS: usize = 28;
 /// Pixels of an MNIST image (row-major, one byte each, 0 = background).
 pub const PIXELS: usize = ROWS * COLS;
 
@@ -314,7 +314,7 @@ impl MnistFiles {
 }
 
 /// Reads an images file (raw or gzip).
-pub fn read_images(path: &Path) -> Result<Vec<Image>, IdxError> {
+pub(crate) fn read_images(path: &Path) -> Result<Vec<Image>, IdxError> {
     let (file, len) = open(path)?;
     images_from(file, len, path)
 }

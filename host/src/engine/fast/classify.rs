@@ -6,7 +6,7 @@ use super::*;
 /// The number of images of `images` that `net` classifies as `labels` say,
 /// on the fast path with the hidden weights' rows `W ≥ H` floats wide, as in
 /// training (the same predictions as `Network::predict`).
-pub fn count_correct_net<const H: usize, const W: usize>(
+pub(crate) fn count_correct_net<const H: usize, const W: usize>(
     net: &DigitNet<H>,
     images: &SparseSet,
     labels: &[u8],
@@ -20,7 +20,7 @@ pub fn count_correct_net<const H: usize, const W: usize>(
 
 /// Counts the images whose prediction equals their label, classifying with
 /// the pixel-major hidden layer (the same bits as `Network::predict`).
-pub fn count_correct<const H: usize, const W: usize>(
+pub(crate) fn count_correct<const H: usize, const W: usize>(
     hidden: &Hidden<W>,
     head: &Head<H, W, CLASSES>,
     images: &SparseSet,
@@ -38,7 +38,7 @@ pub fn count_correct<const H: usize, const W: usize>(
 /// Training reads it after every epoch to tell a network that can still
 /// learn from one that cannot ([`crate::training`]'s divergence checks).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Tally {
+pub(crate) struct Tally {
     /// Images whose answer equals their label.
     pub correct: usize,
     /// `answers[d]`: images answered `d`.
@@ -76,7 +76,7 @@ impl Tally {
     }
 
     /// The tally of two parts of a set, this one first.
-    pub fn merge(self, other: Tally) -> Tally {
+    pub(crate) fn merge(self, other: Tally) -> Tally {
         let varied = self.varied
             || other.varied
             || matches!((self.first, other.first), (Some(a), Some(b)) if a != b);
@@ -94,13 +94,14 @@ impl Tally {
         }
     }
 
+    #[cfg(test)]
     /// Images with no answer (a NaN among their outputs).
     pub fn unanswered(&self) -> usize {
         self.images - self.answers.iter().sum::<usize>()
     }
 
     /// How many different digits were answered.
-    pub fn distinct_answers(&self) -> usize {
+    pub(crate) fn distinct_answers(&self) -> usize {
         self.answers.iter().filter(|&&n| n > 0).count()
     }
 
@@ -113,7 +114,7 @@ impl Tally {
 
 /// The [`Tally`] of `images` and `labels`, classifying with the pixel-major
 /// hidden layer (the same outputs, bit for bit, as `Network::feedforward`).
-pub fn tally<const H: usize, const W: usize>(
+pub(crate) fn tally<const H: usize, const W: usize>(
     hidden: &Hidden<W>,
     head: &Head<H, W, CLASSES>,
     images: &SparseSet,

@@ -8,7 +8,7 @@
 //! The hidden weights are split by lane (pixel `k` belongs to lane `k mod 8`):
 //! each thread owns some lanes' weights and `nabla_w` for the whole run, and is
 //! the only one to read or write them. An epoch is a sequence of *rounds* of
-//! at most [`ROUND`] examples (a mini-batch of 10 is one round; a full batch
+//! at most `ROUND` examples (a mini-batch of 10 is one round; a full batch
 //! is many); each round has two phases, separated by a barrier:
 //!
 //! 1. **Lanes.** Each thread adds the previous round's gradients to its lanes
@@ -28,8 +28,8 @@
 
 mod classify;
 mod phases;
-pub use classify::*;
-pub use phases::*;
+pub(crate) use classify::*;
+pub(crate) use phases::*;
 
 use crate::data::idx::{Image, PIXELS};
 use crate::engine::barrier::Barrier;
@@ -67,7 +67,7 @@ const AHEAD_INDEX: usize = 32;
 const AHEAD_PIXELS: usize = 16;
 
 /// Most examples in one round (bounds the exchange buffers for big batches).
-pub const ROUND: usize = 64;
+pub(crate) const ROUND: usize = 64;
 
 /// Nodes of the lane-combining tree: 8 leaves, 4 pairs, 2 quads, 1 root.
 const NODES: usize = 15;
@@ -598,13 +598,13 @@ impl<const H: usize, const W: usize> Trainer<H, W> {
 
     /// Whether the following epochs time the parts of their rounds, per
     /// thread ([`Trainer::take_phases`]). Timing changes no result.
-    pub fn time_phases(&mut self, on: bool) {
+    pub(crate) fn time_phases(&mut self, on: bool) {
         self.timed = on;
     }
 
     /// Each thread's time in each part of its rounds since the last call
     /// (empty unless [`Trainer::time_phases`] is on).
-    pub fn take_phases(&mut self) -> Vec<PhaseTimes> {
+    pub(crate) fn take_phases(&mut self) -> Vec<PhaseTimes> {
         if !self.timed {
             return Vec::new();
         }

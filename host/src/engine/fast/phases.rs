@@ -24,7 +24,7 @@ pub struct PhaseTimes {
 
 impl PhaseTimes {
     /// The parts' names, in the order of [`PhaseTimes::parts`].
-    pub const NAMES: [&'static str; 5] = [
+    pub(crate) const NAMES: [&'static str; 5] = [
         "absorb",
         "forward",
         "wait_sums",
@@ -44,7 +44,7 @@ impl PhaseTimes {
     }
 
     /// The times whose [`PhaseTimes::parts`] are `parts`.
-    pub fn from_parts(parts: [f64; 5]) -> Self {
+    pub(crate) fn from_parts(parts: [f64; 5]) -> Self {
         let [absorb, forward, wait_sums, backprop, wait_gradients] = parts;
         Self {
             absorb,
