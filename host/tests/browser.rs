@@ -9,14 +9,14 @@
 //!
 //! Needs `python3` with Playwright (`pip install playwright`) and Chromium
 //! (`apt-get install chromium`; `DIGITNET_CHROMIUM` names another binary).
-//! Skips, saying why, when they are missing; fails instead when
-//! `DIGITNET_REQUIRE_BROWSER=1` (CI sets it).
+//! Reported as ignored, saying why, when they are missing; fails instead
+//! when `DIGITNET_REQUIRE_BROWSER=1` (CI sets it).
 
 mod common;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use common::{digitnet, page_data, page_data_range, repo, s, text};
+use common::{digitnet, harness, page_data, page_data_range, repo, s, text};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -29,32 +29,41 @@ fn chromium() -> String {
     std::env::var("DIGITNET_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned())
 }
 
-/// Whether to skip for want of Chromium or Playwright (said on stderr).
-fn skip(test: &str) -> bool {
-    let why = if !Path::new(&chromium()).is_file() {
-        format!(
+/// Chromium and Playwright; `DIGITNET_REQUIRE_BROWSER=1` turns their
+/// absence into a failure.
+static BROWSER: harness::Tool = harness::Tool::new(
+    "needs Chromium and Playwright",
+    "DIGITNET_REQUIRE_BROWSER",
+    missing_browser,
+);
+
+fn main() {
+    harness::run(vec![BROWSER.test(
+        "the_page_draws_and_answers_as_the_desktop_does",
+        the_page_draws_and_answers_as_the_desktop_does,
+    )]);
+}
+
+/// Why Chromium or Playwright cannot be used here, if they cannot.
+fn missing_browser() -> Option<String> {
+    if !Path::new(&chromium()).is_file() {
+        return Some(format!(
             "{} not found (apt-get install chromium, or set DIGITNET_CHROMIUM)",
             chromium()
-        )
-    } else {
-        match Command::new(python())
-            .args(["-c", "import playwright.sync_api"])
-            .output()
-        {
-            Err(e) => format!("{} cannot be run: {e}", python()),
-            Ok(out) if !out.status.success() => format!(
-                "{} lacks Playwright (pip install playwright): {}",
-                python(),
-                text(&out.stderr).lines().last().unwrap_or_default()
-            ),
-            Ok(_) => return false,
-        }
-    };
-    if std::env::var("DIGITNET_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
-        panic!("{test}: DIGITNET_REQUIRE_BROWSER=1 but {why}");
+        ));
     }
-    eprintln!("skipped {test}: {why}");
-    true
+    match Command::new(python())
+        .args(["-c", "import playwright.sync_api"])
+        .output()
+    {
+        Err(e) => Some(format!("{} cannot be run: {e}", python())),
+        Ok(out) if !out.status.success() => Some(format!(
+            "{} lacks Playwright (pip install playwright): {}",
+            python(),
+            text(&out.stderr).lines().last().unwrap_or_default()
+        )),
+        Ok(_) => None,
+    }
 }
 
 /// Writes a page for `model` (the default if `None`) into `dir`.
@@ -151,11 +160,7 @@ fn bit_exact(report: &Value, digits: usize) {
     assert_eq!(report["check"]["mismatches"], Value::Array(vec![]));
 }
 
-#[test]
 fn the_page_draws_and_answers_as_the_desktop_does() {
-    if skip("the_page_draws_and_answers_as_the_desktop_does") {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let default_model = repo().join("models/mnist-784-30-10.safetensors");
     let default_page = page(&dir.path().join("default"), None, "100");

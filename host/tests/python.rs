@@ -3,13 +3,13 @@
 //! `safetensors.numpy.save_file` are read by `export` and `predict`.
 //!
 //! Needs `python3` with `numpy` and `safetensors` (`pip install numpy
-//! safetensors`); skips, saying why, when they are missing, and fails instead
-//! when `DIGITNET_REQUIRE_PYTHON=1` (CI sets it). `DIGITNET_PYTHON` names
+//! safetensors`); reported as ignored, saying why, when they are missing,
+//! and fails instead when `DIGITNET_REQUIRE_PYTHON=1` (CI sets it). `DIGITNET_PYTHON` names
 //! another interpreter.
 
 mod common;
 
-use common::{digitnet, repo, s, text};
+use common::{digitnet, harness, repo, s, text};
 use std::path::Path;
 use std::process::Command;
 
@@ -17,25 +17,38 @@ fn python() -> String {
     std::env::var("DIGITNET_PYTHON").unwrap_or_else(|_| "python3".to_owned())
 }
 
-/// Whether to skip for want of Python or its packages (said on stderr).
-fn skip(test: &str) -> bool {
+/// numpy and safetensors for Python; `DIGITNET_REQUIRE_PYTHON=1` turns their
+/// absence into a failure.
+static NUMPY: harness::Tool =
+    harness::Tool::new("needs numpy", "DIGITNET_REQUIRE_PYTHON", missing_numpy);
+
+fn main() {
+    harness::run(vec![
+        NUMPY.test(
+            "numpy_predicts_what_digitnet_eval_does",
+            numpy_predicts_what_digitnet_eval_does,
+        ),
+        NUMPY.test(
+            "files_saved_by_python_export_to_the_firmware",
+            files_saved_by_python_export_to_the_firmware,
+        ),
+    ]);
+}
+
+/// Why Python, numpy or safetensors cannot be used here, if they cannot.
+fn missing_numpy() -> Option<String> {
     let check = Command::new(python())
         .args(["-c", "import numpy, safetensors"])
         .output();
-    let why = match check {
-        Err(e) => format!("{} cannot be run: {e}", python()),
-        Ok(out) if !out.status.success() => format!(
+    match check {
+        Err(e) => Some(format!("{} cannot be run: {e}", python())),
+        Ok(out) if !out.status.success() => Some(format!(
             "{} lacks numpy or safetensors (pip install numpy safetensors): {}",
             python(),
             text(&out.stderr).lines().last().unwrap_or_default()
-        ),
-        Ok(_) => return false,
-    };
-    if std::env::var("DIGITNET_REQUIRE_PYTHON").is_ok_and(|v| v == "1") {
-        panic!("{test}: DIGITNET_REQUIRE_PYTHON=1 but {why}");
+        )),
+        Ok(_) => None,
     }
-    eprintln!("skipped {test}: {why}");
-    true
 }
 
 /// Runs the helper script with `args`.
@@ -97,11 +110,7 @@ fn numpy_agrees(model: &Path) {
     assert_eq!(confusion, eval_confusion(model));
 }
 
-#[test]
 fn numpy_predicts_what_digitnet_eval_does() {
-    if skip("numpy_predicts_what_digitnet_eval_does") {
-        return;
-    }
     numpy_agrees(&repo().join("models/mnist-784-30-10.safetensors"));
     // A ReLU / softmax model of another width: the metadata tells numpy which.
     let dir = tempfile::tempdir().unwrap();
@@ -129,11 +138,7 @@ fn numpy_predicts_what_digitnet_eval_does() {
     numpy_agrees(&model);
 }
 
-#[test]
 fn files_saved_by_python_export_to_the_firmware() {
-    if skip("files_saved_by_python_export_to_the_firmware") {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     // The default model, saved again by Python (no metadata): the same network.
     let resaved = dir.path().join("resaved.safetensors");

@@ -3,10 +3,46 @@
 
 mod common;
 
-use common::{digitnet, s, text};
+use common::{digitnet, harness, s, text};
 use std::process::Command;
 
-#[test]
+/// `script` (util-linux), which gives the program a terminal;
+/// `DIGITNET_REQUIRE_TERMINAL` (as `.ci/run` sets it) turns its absence into
+/// a failure.
+static TERMINAL: harness::Tool =
+    harness::Tool::new("needs script", "DIGITNET_REQUIRE_TERMINAL", missing_script);
+
+fn main() {
+    harness::run(vec![
+        harness::test(
+            "plot_draws_test_and_validation_accuracy",
+            plot_draws_test_and_validation_accuracy,
+        ),
+        harness::test(
+            "a_plot_name_without_svg_or_png_fails_before_training",
+            a_plot_name_without_svg_or_png_fails_before_training,
+        ),
+        harness::test(
+            "without_a_terminal_there_is_no_bar",
+            without_a_terminal_there_is_no_bar,
+        ),
+        TERMINAL.test(
+            "on_a_terminal_the_bar_shows_examples_per_second",
+            on_a_terminal_the_bar_shows_examples_per_second,
+        ),
+    ]);
+}
+
+/// Why no terminal can be made here, if none can.
+fn missing_script() -> Option<String> {
+    match Command::new("script").arg("--version").output() {
+        Err(_) => {
+            Some("`script` (util-linux) is not installed, so no terminal can be made".to_owned())
+        }
+        Ok(_) => None,
+    }
+}
+
 fn plot_draws_test_and_validation_accuracy() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("m.safetensors");
@@ -56,7 +92,6 @@ fn plot_draws_test_and_validation_accuracy() {
     assert_eq!((img.width(), img.height()), (800, 500));
 }
 
-#[test]
 fn a_plot_name_without_svg_or_png_fails_before_training() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("m.safetensors");
@@ -79,7 +114,6 @@ fn a_plot_name_without_svg_or_png_fails_before_training() {
 
 /// Without a terminal (as here, and in CI) the output is the plain lines,
 /// and nothing at all goes to standard error.
-#[test]
 fn without_a_terminal_there_is_no_bar() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("m.safetensors");
@@ -101,20 +135,9 @@ fn without_a_terminal_there_is_no_bar() {
 }
 
 /// On a terminal the bar counts the examples of each epoch and their rate.
-/// Needs `script` (util-linux) to give the program a terminal; skips without
-/// it, unless `DIGITNET_REQUIRE_TERMINAL` is set (as `.ci/run` does).
-#[test]
+/// Needs `script` (util-linux) to give the program a terminal; ignored
+/// without it, unless `DIGITNET_REQUIRE_TERMINAL` is set (as `.ci/run` does).
 fn on_a_terminal_the_bar_shows_examples_per_second() {
-    if Command::new("script").arg("--version").output().is_err() {
-        let why = "`script` (util-linux) is not installed, so no terminal can be made";
-        // CI sets this, so there the test cannot pass by skipping.
-        assert!(
-            std::env::var_os("DIGITNET_REQUIRE_TERMINAL").is_none(),
-            "DIGITNET_REQUIRE_TERMINAL is set but {why}"
-        );
-        eprintln!("skipped: {why}");
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("m.safetensors");
     let command = format!(

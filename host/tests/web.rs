@@ -7,9 +7,46 @@ mod common;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use common::{default_model, digitnet, digitnet_in, mnist_test, page_data, repo, s, text};
+use common::{default_model, digitnet, digitnet_in, harness, mnist_test, page_data, repo, s, text};
 use digitnet::export::web;
 use std::path::Path;
+
+/// The page's WebAssembly toolchain: the one `web/build.sh` pins, with the
+/// wasm32-unknown-unknown target. `DIGITNET_REQUIRE_WASM=1` turns its
+/// absence into a failure.
+static WASM_TOOLCHAIN: harness::Tool = harness::Tool::new(
+    "needs the page's toolchain",
+    "DIGITNET_REQUIRE_WASM",
+    missing_toolchain,
+);
+
+fn main() {
+    let mut trials = vec![
+        harness::test(
+            "the_page_carries_the_module_the_model_and_the_desktops_outputs",
+            the_page_carries_the_module_the_model_and_the_desktops_outputs,
+        ),
+        harness::test("any_model_and_fewer_digits", any_model_and_fewer_digits),
+        harness::test(
+            "bad_flags_fail_and_write_nothing",
+            bad_flags_fail_and_write_nothing,
+        ),
+        WASM_TOOLCHAIN.test(
+            "the_committed_module_is_current",
+            the_committed_module_is_current,
+        ),
+        harness::test(
+            "the_readme_states_the_current_sizes",
+            the_readme_states_the_current_sizes,
+        ),
+    ];
+    #[cfg(feature = "bundled")]
+    trials.push(harness::test(
+        "the_page_is_written_outside_a_checkout",
+        the_page_is_written_outside_a_checkout,
+    ));
+    harness::run(trials);
+}
 
 fn decode(v: &serde_json::Value) -> Vec<u8> {
     BASE64.decode(v.as_str().unwrap()).unwrap()
@@ -22,7 +59,6 @@ fn f32s(bytes: &[u8]) -> Vec<f32> {
         .collect()
 }
 
-#[test]
 fn the_page_carries_the_module_the_model_and_the_desktops_outputs() {
     let dir = tempfile::tempdir().unwrap();
     let out = digitnet(&["web", "--out", s(dir.path())]);
@@ -108,7 +144,6 @@ fn the_page_carries_the_module_the_model_and_the_desktops_outputs() {
     }
 }
 
-#[test]
 fn any_model_and_fewer_digits() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("relu.safetensors");
@@ -162,7 +197,6 @@ fn any_model_and_fewer_digits() {
     assert_eq!(decode(&data["digits"]["outputs"]).len(), 7 * 10 * 4);
 }
 
-#[test]
 fn bad_flags_fail_and_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("index.html");
@@ -200,7 +234,6 @@ fn bad_flags_fail_and_write_nothing() {
 }
 
 #[cfg(feature = "bundled")]
-#[test]
 fn the_page_is_written_outside_a_checkout() {
     let dir = tempfile::tempdir().unwrap();
     let out = digitnet_in(dir.path(), &["web"]);
@@ -219,19 +252,13 @@ fn the_page_is_written_outside_a_checkout() {
     );
 }
 
-/// The committed module is what `web/build.sh` builds from the sources now
-/// (CI runs `web/build.sh --check` too). Skips, saying why, when the pinned
-/// toolchain or its wasm32-unknown-unknown target is not installed.
-#[test]
-fn the_committed_module_is_current() {
-    let script = std::fs::read_to_string(repo().join("web/build.sh")).unwrap();
-    let toolchain = script
-        .lines()
-        .find_map(|l| l.strip_prefix("toolchain="))
-        .expect("toolchain= in web/build.sh");
+/// Why the toolchain `web/build.sh` pins, with its wasm32-unknown-unknown
+/// target, is not installed here, if it is not (`web/build.sh` installs it).
+fn missing_toolchain() -> Option<String> {
+    let toolchain = pinned_toolchain();
     let installed = std::process::Command::new("rustup")
         .args([
-            "+".to_owned() + toolchain,
+            "+".to_owned() + &toolchain,
             "target".into(),
             "list".into(),
             "--installed".into(),
@@ -241,15 +268,31 @@ fn the_committed_module_is_current() {
         Ok(out)
             if text(&out.stdout)
                 .lines()
-                .any(|l| l == "wasm32-unknown-unknown") => {}
-        _ => {
-            eprintln!(
-                "skipped the_committed_module_is_current: toolchain {toolchain} with the \
-                 wasm32-unknown-unknown target is not installed (web/build.sh installs it)"
-            );
-            return;
+                .any(|l| l == "wasm32-unknown-unknown") =>
+        {
+            None
         }
+        _ => Some(format!(
+            "toolchain {toolchain} with the wasm32-unknown-unknown target is not installed \
+             (web/build.sh installs it)"
+        )),
     }
+}
+
+/// The toolchain `web/build.sh` builds the module with.
+fn pinned_toolchain() -> String {
+    let script = std::fs::read_to_string(repo().join("web/build.sh")).unwrap();
+    script
+        .lines()
+        .find_map(|l| l.strip_prefix("toolchain="))
+        .expect("toolchain= in web/build.sh")
+        .to_owned()
+}
+
+/// The committed module is what `web/build.sh` builds from the sources now
+/// (CI runs `web/build.sh --check` too). Ignored, saying why, when the pinned
+/// toolchain or its wasm32-unknown-unknown target is not installed.
+fn the_committed_module_is_current() {
     let out = std::process::Command::new(repo().join("web/build.sh"))
         .arg("--check")
         .env_remove("RUSTFLAGS")
@@ -279,7 +322,6 @@ fn thousands(n: usize) -> String {
 /// The sizes of the module and of the default page that `docs/browser.md`
 /// states are those of this build (the page's bytes do not depend on the
 /// machine).
-#[test]
 fn the_readme_states_the_current_sizes() {
     let readme = std::fs::read_to_string(repo().join("docs/browser.md")).unwrap();
     let dir = tempfile::tempdir().unwrap();

@@ -6,24 +6,38 @@
 //! must fit the stack budget (the M0's whole run its 4 KiB of RAM).
 //!
 //! Needs `qemu-system-arm` and the `thumbv7em-none-eabihf` and
-//! `thumbv6m-none-eabi` targets. Without them the test says why on stderr
-//! and passes, unless `DIGITNET_REQUIRE_FIRMWARE=1` is set (as in CI), where
-//! a missing tool fails.
+//! `thumbv6m-none-eabi` targets. Without them the cases that run the
+//! firmware are reported as ignored, saying why, unless
+//! `DIGITNET_REQUIRE_FIRMWARE=1` is set (as in CI), where a missing tool
+//! fails. (The harness: `host/tests/common/harness.rs`, shared with `host`'s
+//! test binaries by path, as it needs nothing from either crate.)
+//!
+//! The networks trained here are exported into a folder of their own under
+//! `firmware-example/target/other-model/`, rewriting only the files whose
+//! contents changed (training and export are deterministic), so a second run
+//! finds the firmware built for them and only runs it.
 
-use digitnet::data::idx::{self, MnistFiles};
+#[path = "../../host/tests/common/harness.rs"]
+mod harness;
+mod support;
+
 use digitnet::export::{self, ExportOptions, Quantize};
 use digitnet::model;
-use digitnet::training::{self, Splits, TrainConfig};
-use digitnet_core::{Activation, Cost, Init};
+use digitnet::training::TrainConfig;
+use digitnet_core::{Cost, Init};
 use std::env;
+use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// Set to `1` to turn a missing tool into a failure rather than a skip.
-const REQUIRE_VAR: &str = "DIGITNET_REQUIRE_FIRMWARE";
+/// QEMU and the firmware's targets; `DIGITNET_REQUIRE_FIRMWARE=1` turns
+/// their absence into a failure.
+static QEMU: harness::Tool =
+    harness::Tool::new("needs QEMU", "DIGITNET_REQUIRE_FIRMWARE", missing_tool);
 /// The firmware's targets: the Cortex-M4F (default) and the Cortex-M0.
 const TARGETS: [&str; 2] = ["thumbv7em-none-eabihf", M0];
 /// The Cortex-M0 target (int8 only).
@@ -47,6 +61,32 @@ enum Variant {
     Int8M0,
 }
 
+fn main() {
+    harness::run(vec![
+        QEMU.test(
+            "firmware_runs_bit_exact_in_qemu",
+            firmware_runs_bit_exact_in_qemu,
+        ),
+        QEMU.test(
+            "int8_firmware_runs_bit_exact_on_the_cortex_m4f",
+            int8_firmware_runs_bit_exact_on_the_cortex_m4f,
+        ),
+        QEMU.test(
+            "int8_firmware_runs_bit_exact_on_the_cortex_m0_in_4_kib",
+            int8_firmware_runs_bit_exact_on_the_cortex_m0_in_4_kib,
+        ),
+        QEMU.test(
+            "relu_softmax_100_hidden_model_runs_bit_exact_in_qemu",
+            relu_softmax_100_hidden_model_runs_bit_exact_in_qemu,
+        ),
+        QEMU.test(
+            "sigmoid_cross_entropy_16_and_10_hidden_models_run_bit_exact_in_qemu",
+            sigmoid_cross_entropy_16_and_10_hidden_models_run_bit_exact_in_qemu,
+        ),
+        harness::test("parses_the_firmware_report", parses_the_firmware_report),
+    ]);
+}
+
 impl Variant {
     const ALL: [Variant; 3] = [Variant::F32, Variant::Int8, Variant::Int8M0];
 
@@ -68,27 +108,15 @@ impl Variant {
     }
 }
 
-#[test]
 fn firmware_runs_bit_exact_in_qemu() {
-    if skip("firmware_runs_bit_exact_in_qemu") {
-        return;
-    }
     check_firmware(None, Variant::F32);
 }
 
-#[test]
 fn int8_firmware_runs_bit_exact_on_the_cortex_m4f() {
-    if skip("int8_firmware_runs_bit_exact_on_the_cortex_m4f") {
-        return;
-    }
     check_firmware(None, Variant::Int8);
 }
 
-#[test]
 fn int8_firmware_runs_bit_exact_on_the_cortex_m0_in_4_kib() {
-    if skip("int8_firmware_runs_bit_exact_on_the_cortex_m0_in_4_kib") {
-        return;
-    }
     let stdout = check_firmware(None, Variant::Int8M0);
     let (used, size) = ram(&stdout).unwrap_or_else(|| panic!("no RAM figure\n{stdout}"));
     assert_eq!(size, 4096, "{stdout}");
@@ -100,24 +128,16 @@ fn int8_firmware_runs_bit_exact_on_the_cortex_m0_in_4_kib() {
 /// int8), built with `DIGITNET_FIRMWARE_SOURCES` pointing there, and
 /// bit-exact. (At 100 hidden neurons the int8 weights alone are 79 KB, more
 /// than the Cortex-M0 variant's 64 KiB of flash.)
-#[test]
 fn relu_softmax_100_hidden_model_runs_bit_exact_in_qemu() {
-    if skip("relu_softmax_100_hidden_model_runs_bit_exact_in_qemu") {
-        return;
-    }
     let config = TrainConfig {
-        hidden: 100,
-        activation: Activation::Relu,
-        cost: Cost::LogLikelihood,
-        init: Init::Scaled,
-        eta: 0.1,
         epochs: 1,
         train_images: 5_000,
-        ..TrainConfig::default()
+        ..support::relu_softmax(100)
     };
-    let dir = train_and_export(&config);
+    let name = "relu-softmax-100";
+    let sources = train_and_export(&config, name);
     for variant in [Variant::F32, Variant::Int8] {
-        let stdout = check_firmware(Some((dir.path(), "relu-softmax-100")), variant);
+        let stdout = check_firmware(Some((&sources, name)), variant);
         assert!(
             stdout
                 .contains("[784, 100, 10] relu hidden layer, softmax output, log-likelihood cost"),
@@ -128,11 +148,7 @@ fn relu_softmax_100_hidden_model_runs_bit_exact_in_qemu() {
 
 /// The other kernel block sizes and the cross-entropy cost: 16 sigmoid hidden
 /// neurons (one block of 16) and 10 (one block of 10), on every variant.
-#[test]
 fn sigmoid_cross_entropy_16_and_10_hidden_models_run_bit_exact_in_qemu() {
-    if skip("sigmoid_cross_entropy_16_and_10_hidden_models_run_bit_exact_in_qemu") {
-        return;
-    }
     for hidden in [16, 10] {
         let config = TrainConfig {
             hidden,
@@ -143,9 +159,11 @@ fn sigmoid_cross_entropy_16_and_10_hidden_models_run_bit_exact_in_qemu() {
             train_images: 5_000,
             ..TrainConfig::default()
         };
-        let dir = train_and_export(&config);
+        // A folder per width, so that both builds stay cached.
+        let name = format!("sigmoid-cross-entropy-{hidden}");
+        let sources = train_and_export(&config, &name);
         for variant in Variant::ALL {
-            let stdout = check_firmware(Some((dir.path(), "sigmoid-cross-entropy")), variant);
+            let stdout = check_firmware(Some((&sources, &name)), variant);
             let want = format!("[784, {hidden}, 10] sigmoid network, cross-entropy cost");
             assert!(stdout.contains(&want), "{stdout}");
         }
@@ -153,45 +171,51 @@ fn sigmoid_cross_entropy_16_and_10_hidden_models_run_bit_exact_in_qemu() {
 }
 
 /// Trains `config` on the bundled MNIST and exports the model, f32 and int8,
-/// into a new temporary folder.
-fn train_and_export(config: &TrainConfig) -> tempfile::TempDir {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let data = repo.join("data/mnist");
-    let files = MnistFiles::in_dir(&data).unwrap();
-    let train_set = idx::read_dataset(&files.train_images, &files.train_labels).unwrap();
-    let test_set = idx::read_dataset(&files.test_images, &files.test_labels).unwrap();
-    let splits = Splits {
-        train: &train_set,
-        test: &test_set,
-        validation: None,
-    };
-    let (net, _) = training::run(splits, config, &mut |_| Ok(()), &|_| {}).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let model_path = dir.path().join("model.safetensors");
-    model::save_any(&model_path, &net, None).unwrap();
+/// into `firmware-example/target/other-model/NAME/sources` (returned),
+/// writing only the files whose contents changed, so that the firmware's
+/// build script, which watches that folder's files, reruns only then.
+fn train_and_export(config: &TrainConfig, name: &str) -> PathBuf {
+    let mnist = support::mnist();
+    let net = support::train(config, mnist);
+    let sources = firmware_dir()
+        .join("target/other-model")
+        .join(name)
+        .join("sources");
+    fs::create_dir_all(&sources).unwrap();
+    // Written first into a new folder, then copied where they differ.
+    let staging = tempfile::tempdir().unwrap();
+    let staged_model = staging.path().join("model.safetensors");
+    model::save_any(&staged_model, &net, None).unwrap();
+    let model_path = sources.join("model.safetensors");
+    update(&staged_model, &model_path);
     for quantize in [None, Some(Quantize::Int8)] {
         let opts = ExportOptions {
+            // The model's path is named in the generated headers: the stable one.
             model: model_path.clone(),
-            data: digitnet::data::DataSource::Dir(data.clone()),
-            out_dir: dir.path().to_path_buf(),
+            data: digitnet::data::DataSource::Dir(support::data_dir()),
+            out_dir: staging.path().to_path_buf(),
             samples: 20,
             quantize,
         };
         export::write(&export::render(&opts).unwrap()).unwrap();
     }
-    dir
+    for file in ["model.rs", "samples.rs", "model_int8.rs", "samples_int8.rs"] {
+        update(&staging.path().join(file), &sources.join(file));
+    }
+    sources
 }
 
-/// Whether to skip a firmware test for want of a tool (said on stderr); fails
-/// instead when `DIGITNET_REQUIRE_FIRMWARE` is set.
-fn skip(test: &str) -> bool {
-    let Some(why) = missing_tool() else {
-        return false;
-    };
-    let required = env::var(REQUIRE_VAR).is_ok_and(|v| !v.is_empty() && v != "0");
-    assert!(!required, "{REQUIRE_VAR} is set but {why}");
-    eprintln!("skipping {test}: {why} (set {REQUIRE_VAR}=1 to fail instead)");
-    true
+/// Copies `from` over `to` unless `to` already holds the same bytes.
+fn update(from: &Path, to: &Path) {
+    let new = fs::read(from).unwrap();
+    if fs::read(to).ok().as_deref() != Some(&new[..]) {
+        fs::write(to, new).unwrap();
+    }
+}
+
+/// The firmware example's folder.
+fn firmware_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../firmware-example")
 }
 
 /// Builds and runs the firmware in QEMU — with the generated sources in
@@ -200,7 +224,7 @@ fn skip(test: &str) -> bool {
 /// sample is bit-exact, the kernel agrees with its twin and the stack fits.
 /// Returns the firmware's output.
 fn check_firmware(sources: Option<(&Path, &str)>, variant: Variant) -> String {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../firmware-example");
+    let dir = firmware_dir();
     // `cargo` from PATH (rustup's proxy, where there is one), so that the
     // firmware's pinned toolchain (`rust-toolchain.toml`) is the one used.
     let mut cmd = Command::new("cargo");
@@ -232,14 +256,24 @@ fn check_firmware(sources: Option<(&Path, &str)>, variant: Variant) -> String {
     }
     if let Some((sources, name)) = sources {
         // A target folder of its own, so the committed model's build stays
-        // cached; one per test, so tests running at once do not share one.
+        // cached; one per model, so tests running at once do not share one
+        // and each model's build stays cached too.
         cmd.env(SOURCES_VAR, sources).env(
             "CARGO_TARGET_DIR",
             dir.join("target/other-model").join(name),
         );
     }
 
-    let run = run_with_timeout(cmd, TIMEOUT);
+    let run = if sources.is_none() {
+        // The f32 and int8 builds for the Cortex-M4F leave their binary at
+        // the same path of the shared target folder: one `cargo run` there
+        // at a time, so that none runs the other's binary.
+        static COMMITTED: Mutex<()> = Mutex::new(());
+        let _one_at_a_time = COMMITTED.lock().unwrap_or_else(PoisonError::into_inner);
+        run_with_timeout(cmd, TIMEOUT)
+    } else {
+        run_with_timeout(cmd, TIMEOUT)
+    };
     let log = format!(
         "--- stdout\n{}\n--- stderr\n{}",
         run.stdout,
@@ -286,7 +320,7 @@ fn missing_tool() -> Option<String> {
     if !on_path("qemu-system-arm") {
         return Some("qemu-system-arm is not on PATH (apt-get install qemu-system-arm)".into());
     }
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../firmware-example");
+    let dir = firmware_dir();
     let mut rustc = Command::new("rustc");
     rustc.args(["--print", "sysroot"]).current_dir(&dir);
     for key in ["RUSTC", "RUSTUP_TOOLCHAIN", "RUSTC_WRAPPER"] {
@@ -414,7 +448,6 @@ fn tail(text: &str, n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
-#[test]
 fn parses_the_firmware_report() {
     let out = "stack high-water during inference: 360 bytes (limit 2048)\n\
                sample  0 (test #    3): label 0, predicted 6, outputs bit-exact\n\

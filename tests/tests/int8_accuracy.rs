@@ -3,35 +3,45 @@
 //! short training runs of the other kinds of network `train` makes — and the
 //! device's `f32` order predicts what the training order predicts.
 
-use digitnet::data::idx::{self, Dataset, MnistFiles};
+use digitnet::data::idx;
 use digitnet::export;
 use digitnet::model;
 use digitnet::model::int8;
 use digitnet::model::net::AnyNet;
 use digitnet::reports::eval::Evaluation;
-use digitnet::training::{self, Splits, TrainConfig};
+use digitnet::training::TrainConfig;
 use digitnet_core::{Activation, Cost, Init};
 use std::path::Path;
+use std::sync::OnceLock;
+
+mod support;
 
 /// The largest accuracy difference allowed, in percentage points.
 const TOLERANCE_POINTS: f64 = 0.3;
 
+/// The bundled MNIST and the int8 calibration images, read once.
 struct Mnist {
-    train: Dataset,
-    test: Dataset,
+    sets: &'static support::Mnist,
     calibration: Vec<idx::Image>,
 }
 
-fn mnist() -> Mnist {
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/mnist");
-    let files = MnistFiles::in_dir(&data).unwrap();
-    Mnist {
-        train: idx::read_dataset(&files.train_images, &files.train_labels).unwrap(),
-        test: idx::read_dataset(&files.test_images, &files.test_labels).unwrap(),
-        calibration: int8::calibration_images(&digitnet::data::DataSource::Dir(data.clone()))
-            .unwrap()
-            .0,
+impl std::ops::Deref for Mnist {
+    type Target = support::Mnist;
+    fn deref(&self) -> &support::Mnist {
+        self.sets
     }
+}
+
+fn mnist() -> &'static Mnist {
+    static MNIST: OnceLock<Mnist> = OnceLock::new();
+    MNIST.get_or_init(|| Mnist {
+        sets: support::mnist(),
+        calibration: int8::calibration_images(
+            &digitnet::data::DataSource::Dir(support::data_dir()),
+        )
+        .unwrap()
+        .0,
+    })
 }
 
 /// Test accuracy in percent of the `f32` network, the device's `f32` order and
@@ -62,14 +72,7 @@ fn check(net: &AnyNet, mnist: &Mnist, what: &str) {
 }
 
 fn trained(config: &TrainConfig, mnist: &Mnist) -> AnyNet {
-    let splits = Splits {
-        train: &mnist.train,
-        test: &mnist.test,
-        validation: None,
-    };
-    training::run(splits, config, &mut |_| Ok(()), &|_| {})
-        .unwrap()
-        .0
+    support::train(config, mnist)
 }
 
 #[test]
@@ -79,7 +82,7 @@ fn committed_model_int8_within_0_3_points() {
     let loaded = model::load_any(&path).unwrap();
     check(
         &loaded.net,
-        &mnist,
+        mnist,
         "committed [784, 30, 10] sigmoid, quadratic",
     );
 }
@@ -96,8 +99,8 @@ fn cross_entropy_scaled_int8_within_0_3_points() {
         ..TrainConfig::default()
     };
     check(
-        &trained(&config, &mnist),
-        &mnist,
+        &trained(&config, mnist),
+        mnist,
         "[784, 30, 10] sigmoid, cross-entropy, scaled, L2",
     );
 }
@@ -106,17 +109,12 @@ fn cross_entropy_scaled_int8_within_0_3_points() {
 fn relu_softmax_100_hidden_int8_within_0_3_points() {
     let mnist = mnist();
     let config = TrainConfig {
-        hidden: 100,
-        activation: Activation::Relu,
-        cost: Cost::LogLikelihood,
-        init: Init::Scaled,
-        eta: 0.1,
         epochs: 2,
-        ..TrainConfig::default()
+        ..support::relu_softmax(100)
     };
     check(
-        &trained(&config, &mnist),
-        &mnist,
+        &trained(&config, mnist),
+        mnist,
         "[784, 100, 10] relu, softmax",
     );
 }
@@ -146,6 +144,6 @@ fn other_widths_and_neurons_int8_within_0_3_points() {
             ..TrainConfig::default()
         };
         let what = format!("[784, {hidden}, 10] {activation:?}, {cost:?}, {init:?}");
-        check(&trained(&config, &mnist), &mnist, &what);
+        check(&trained(&config, mnist), mnist, &what);
     }
 }

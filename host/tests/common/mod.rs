@@ -2,6 +2,8 @@
 // Each test binary includes this module and uses only part of it.
 #![allow(dead_code)]
 
+pub mod harness;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
