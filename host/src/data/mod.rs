@@ -12,6 +12,7 @@ pub mod augment;
 #[cfg(feature = "bundled")]
 pub mod bundled;
 pub mod csv_file;
+pub mod file;
 pub mod idx;
 pub mod picture;
 
@@ -203,7 +204,7 @@ impl DataSource {
 fn layout(dir: &Path) -> Result<DirLayout, IdxError> {
     match MnistFiles::in_dir(dir) {
         Ok(files) => Ok(DirLayout::Idx(files)),
-        Err(err @ IdxError::Missing { .. }) => {
+        Err(err @ IdxError::File(crate::data::file::FileError::Missing { .. })) => {
             let (train, test) = (dir.join("train.csv"), dir.join("test.csv"));
             if train.is_file() && test.is_file() {
                 Ok(DirLayout::Csv { train, test })

@@ -8,11 +8,13 @@
 //! the decoder's own allocation limit), and the decoded pixels become 8-bit
 //! grey (transparent pixels over white paper).
 
-use std::io::{self, Cursor};
+use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use digitnet_core::prepare::{prepare, Grey, PrepareError, Prepared};
 use image::{DynamicImage, ImageFormat, ImageReader, Limits};
+
+use crate::data::file::{read_bounded, FileError, Unread};
 
 /// Largest picture file read, in bytes (64 MiB).
 pub(crate) const MAX_FILE_BYTES: u64 = 64 << 20;
@@ -25,21 +27,9 @@ pub(crate) const MAX_DECODE_BYTES: u64 = 256 << 20;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PictureError {
-    /// The file does not exist.
-    #[error("{}: file not found", .path.display())]
-    Missing {
-        /// The file.
-        path: PathBuf,
-    },
-    /// The file could not be read.
-    #[error("{}: cannot read file", .path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The underlying error.
-        #[source]
-        source: io::Error,
-    },
+    /// The file is missing or cannot be read.
+    #[error(transparent)]
+    File(#[from] FileError),
     /// The file is empty.
     #[error("{}: empty file", .path.display())]
     Empty {
@@ -115,26 +105,13 @@ fn format_name(format: ImageFormat) -> Option<&'static str> {
 /// Reads and decodes a picture file to grey, refusing oversized files and
 /// pictures before decoding them.
 pub fn read(path: &Path) -> Result<GreyPicture, PictureError> {
-    let io_err = |source: io::Error| {
-        if source.kind() == io::ErrorKind::NotFound {
-            PictureError::Missing {
-                path: path.to_path_buf(),
-            }
-        } else {
-            PictureError::Io {
-                path: path.to_path_buf(),
-                source,
-            }
-        }
-    };
-    let bytes = std::fs::metadata(path).map_err(io_err)?.len();
-    if bytes > MAX_FILE_BYTES {
-        return Err(PictureError::FileTooLarge {
+    let data = read_bounded(path, MAX_FILE_BYTES).map_err(|e| match e {
+        Unread::File(e) => PictureError::File(e),
+        Unread::TooLarge(bytes) => PictureError::FileTooLarge {
             path: path.to_path_buf(),
             bytes,
-        });
-    }
-    let data = std::fs::read(path).map_err(io_err)?;
+        },
+    })?;
     decode(&data, path)
 }
 
@@ -148,7 +125,7 @@ pub fn decode(data: &[u8], path: &Path) -> Result<GreyPicture, PictureError> {
     let reader = || {
         ImageReader::new(Cursor::new(data))
             .with_guessed_format()
-            .map_err(|source| PictureError::Io {
+            .map_err(|source| FileError::Io {
                 path: path.to_path_buf(),
                 source,
             })

@@ -500,7 +500,12 @@ fn render_refuses_wrong_shape_and_non_finite_models() {
     })
     .unwrap_err();
     assert!(
-        matches!(err, ExportError::Model(ModelError::Missing { .. })),
+        matches!(
+            err,
+            ExportError::Model(ModelError::File(
+                crate::data::file::FileError::Missing { .. }
+            ))
+        ),
         "{err:?}"
     );
     assert!(!dir.path().join("out").exists());

@@ -51,6 +51,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::atomic::write_atomic;
+use crate::data::file::FileError;
 use crate::model::net::DigitNet;
 use crate::model::net::{AnyNet, IntoAny, WIDTHS};
 /// Value of the `format` metadata key in files written here.
@@ -99,21 +100,9 @@ pub struct LoadedModel<const I: usize, const H: usize, const O: usize> {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ModelError {
-    /// The file does not exist.
-    #[error("{}: file not found", .path.display())]
-    Missing {
-        /// The file looked for.
-        path: PathBuf,
-    },
-    /// The file exists but could not be read.
-    #[error("{}: cannot read file", .path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The underlying error.
-        #[source]
-        source: io::Error,
-    },
+    /// The file is missing or cannot be read.
+    #[error(transparent)]
+    File(#[from] FileError),
     /// The file is larger than `MAX_FILE_BYTES`.
     #[error(
         "{}: {bytes} bytes is too large for a model file (at most {MAX_FILE_BYTES})",

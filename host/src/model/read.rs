@@ -2,6 +2,7 @@
 //! before a float is read, any supported width.
 
 use super::*;
+use crate::data::file::{read_bounded, Unread};
 
 /// Reads a model file into a network of sizes `I, H, O`.
 pub fn load<const I: usize, const H: usize, const O: usize>(
@@ -13,42 +14,13 @@ pub fn load<const I: usize, const H: usize, const O: usize>(
 /// The bytes of a model file, telling a missing file from other failures;
 /// a file larger than [`MAX_FILE_BYTES`] is refused before it is read.
 pub(super) fn read_bytes(path: &Path) -> Result<Vec<u8>, ModelError> {
-    use std::io::Read;
-    let io_err = |source: io::Error| {
-        if source.kind() == io::ErrorKind::NotFound {
-            ModelError::Missing {
-                path: path.to_path_buf(),
-            }
-        } else {
-            ModelError::Io {
-                path: path.to_path_buf(),
-                source,
-            }
-        }
-    };
-    let too_large = |bytes| ModelError::TooLarge {
-        path: path.to_path_buf(),
-        bytes,
-    };
-    let file = std::fs::File::open(path).map_err(io_err)?;
-    let meta = file.metadata().map_err(io_err)?;
-    if meta.is_dir() {
-        return Err(io_err(io::Error::other("is a directory")));
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(too_large(meta.len()));
-    }
-    // The size may change between the check and the read, or be unknown
-    // (a pipe): read one byte past the limit to tell.
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io_err)?;
-    let len = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
-    if len > MAX_FILE_BYTES {
-        return Err(too_large(len));
-    }
-    Ok(bytes)
+    read_bounded(path, MAX_FILE_BYTES).map_err(|e| match e {
+        Unread::File(e) => ModelError::File(e),
+        Unread::TooLarge(bytes) => ModelError::TooLarge {
+            path: path.to_path_buf(),
+            bytes,
+        },
+    })
 }
 
 /// Checks that every tensor's data offsets in the header lie inside the

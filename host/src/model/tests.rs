@@ -448,10 +448,22 @@ fn a_file_over_the_size_limit_is_refused_unread() {
 fn missing_and_unreadable_files() {
     let dir = tempfile::tempdir().unwrap();
     let err = load::<3, 2, 2>(&dir.path().join("nope.safetensors")).unwrap_err();
-    assert!(matches!(err, ModelError::Missing { .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            ModelError::File(crate::data::file::FileError::Missing { .. })
+        ),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("nope.safetensors"), "{err}");
     let err = load::<3, 2, 2>(dir.path()).unwrap_err();
-    assert!(matches!(err, ModelError::Io { .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            ModelError::File(crate::data::file::FileError::Io { .. })
+        ),
+        "{err:?}"
+    );
 }
 
 #[test]

@@ -16,6 +16,8 @@
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
+use crate::data::file::FileError;
+
 use flate2::read::MultiGzDecoder;
 use sha2::{Digest, Sha256};
 
@@ -78,21 +80,9 @@ pub enum IdxError {
         /// The directory looked for.
         path: PathBuf,
     },
-    /// The file does not exist.
-    #[error("{}: file not found", .path.display())]
-    Missing {
-        /// The file looked for.
-        path: PathBuf,
-    },
-    /// The file exists but could not be read.
-    #[error("{}: cannot read file", .path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The underlying error.
-        #[source]
-        source: io::Error,
-    },
+    /// The file is missing or cannot be read.
+    #[error(transparent)]
+    File(#[from] FileError),
     /// The file starts like gzip but its stream is corrupt or cut short.
     #[error("{}: corrupt gzip stream", .path.display())]
     Gzip {
@@ -292,7 +282,7 @@ impl MnistFiles {
                 path: dir.to_path_buf(),
             });
         }
-        let find = |base: &str| {
+        let find = |base: &str| -> Result<PathBuf, IdxError> {
             let gz = dir.join(format!("{base}.gz"));
             if gz.is_file() {
                 return Ok(gz);
@@ -301,7 +291,7 @@ impl MnistFiles {
             if raw.is_file() {
                 Ok(raw)
             } else {
-                Err(IdxError::Missing { path: gz })
+                Err(IdxError::File(FileError::Missing { path: gz }))
             }
         };
         Ok(MnistFiles {
@@ -448,24 +438,7 @@ pub fn verify_mnist(files: &MnistFiles) -> Result<(), IdxError> {
 /// Opens a file for reading and finds its size (if it is a regular file),
 /// telling a missing file from other failures.
 fn open(path: &Path) -> Result<(io::BufReader<std::fs::File>, Option<u64>), IdxError> {
-    let io_err = |source: io::Error| {
-        if source.kind() == io::ErrorKind::NotFound {
-            IdxError::Missing {
-                path: path.to_path_buf(),
-            }
-        } else {
-            IdxError::Io {
-                path: path.to_path_buf(),
-                source,
-            }
-        }
-    };
-    let file = std::fs::File::open(path).map_err(io_err)?;
-    let meta = file.metadata().map_err(io_err)?;
-    if meta.is_dir() {
-        return Err(io_err(io::Error::other("is a directory")));
-    }
-    let len = meta.is_file().then_some(meta.len());
+    let (file, len) = crate::data::file::open(path)?;
     Ok((io::BufReader::with_capacity(1 << 16, file), len))
 }
 
@@ -497,9 +470,11 @@ impl<'p, R: Read> Content<'p, R> {
     /// known) to tell gzip from raw.
     fn new(mut input: R, input_len: Option<u64>, path: &'p Path) -> Result<Self, IdxError> {
         let mut magic = [0u8; 2];
-        let got = read_full(&mut input, &mut magic).map_err(|source| IdxError::Io {
-            path: path.to_path_buf(),
-            source,
+        let got = read_full(&mut input, &mut magic).map_err(|source| {
+            IdxError::File(FileError::Io {
+                path: path.to_path_buf(),
+                source,
+            })
         })?;
         let first = magic.get(..got).unwrap_or_default().to_vec();
         let gzip = first == GZIP_MAGIC;
@@ -520,9 +495,11 @@ impl<'p, R: Read> Content<'p, R> {
     fn fill(&mut self, buf: &mut [u8]) -> Result<usize, IdxError> {
         let path = self.path;
         match &mut self.reader {
-            ContentReader::Raw(r) => read_full(r, buf).map_err(|source| IdxError::Io {
-                path: path.to_path_buf(),
-                source,
+            ContentReader::Raw(r) => read_full(r, buf).map_err(|source| {
+                IdxError::File(FileError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                })
             }),
             ContentReader::Gzip(r) => read_full(r, buf).map_err(|source| IdxError::Gzip {
                 path: path.to_path_buf(),

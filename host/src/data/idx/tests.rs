@@ -385,10 +385,22 @@ fn missing_file() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("nope-idx1-ubyte");
     let err = read_labels(&p).unwrap_err();
-    assert!(matches!(err, IdxError::Missing { .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            IdxError::File(crate::data::file::FileError::Missing { .. })
+        ),
+        "{err:?}"
+    );
     assert_names(&err, "nope-idx1-ubyte");
     let err = content_sha256(&p).unwrap_err();
-    assert!(matches!(err, IdxError::Missing { .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            IdxError::File(crate::data::file::FileError::Missing { .. })
+        ),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -396,7 +408,10 @@ fn unreadable_path_is_io() {
     // Reading a directory as a file fails with an error other than not-found.
     let dir = tempfile::tempdir().unwrap();
     let err = read_labels(dir.path()).unwrap_err();
-    assert!(matches!(err, IdxError::Io { .. }), "{err:?}");
+    assert!(
+        matches!(err, IdxError::File(crate::data::file::FileError::Io { .. })),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -425,7 +440,13 @@ fn in_dir_prefers_gz_and_falls_back_to_raw() {
         write(d, name, b"");
     }
     let err = MnistFiles::in_dir(d).unwrap_err();
-    assert!(matches!(err, IdxError::Missing { .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            IdxError::File(crate::data::file::FileError::Missing { .. })
+        ),
+        "{err:?}"
+    );
     assert_names(&err, "t10k-labels-idx1-ubyte.gz");
     write(d, "t10k-labels-idx1-ubyte", b"");
     let files = MnistFiles::in_dir(d).unwrap();
