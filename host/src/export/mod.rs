@@ -33,7 +33,7 @@ use std::path::{Path, PathBuf};
 
 use digitnet_core::device::{self, DeviceNet};
 use digitnet_core::quant::{self, QuantNet, SIGMOID_TABLE_LEN};
-use digitnet_core::{Activation, Network};
+use digitnet_core::{Activation, Cost, Network};
 
 use crate::atomic::write_group;
 use crate::data::idx::{self, Dataset, IdxError, Image, PIXELS};
