@@ -241,3 +241,23 @@ fn the_checker_sees_paths_lists_and_climbing_supers_but_not_comments_or_tests() 
     graph.get_mut("c").unwrap().insert("a".to_string());
     assert_eq!(find_cycle(&graph).unwrap().len(), 4);
 }
+
+/// The longest a hand-written source file may be.
+const MAX_LINES: usize = 800;
+
+#[test]
+fn no_hand_written_source_file_is_over_800_lines() {
+    let mut long = Vec::new();
+    for dir in ["core", "host", "web", "tests", "firmware-example/src", "fuzz/fuzz_targets"] {
+        let root = repo().join(dir);
+        for file in sources(&root) {
+            let text = fs::read_to_string(root.join(&file)).unwrap();
+            let generated = text.lines().take(5).any(|l| l.contains("@generated"));
+            let lines = text.lines().count();
+            if !generated && lines > MAX_LINES {
+                long.push(format!("{dir}/{} ({lines} lines)", file.display()));
+            }
+        }
+    }
+    assert!(long.is_empty(), "split these by job: {long:?}");
+}
