@@ -248,7 +248,14 @@ const MAX_LINES: usize = 800;
 #[test]
 fn no_hand_written_source_file_is_over_800_lines() {
     let mut long = Vec::new();
-    for dir in ["core", "host", "web", "tests", "firmware-example/src", "fuzz/fuzz_targets"] {
+    for dir in [
+        "core",
+        "host",
+        "web",
+        "tests",
+        "firmware-example/src",
+        "fuzz/fuzz_targets",
+    ] {
         let root = repo().join(dir);
         for file in sources(&root) {
             let text = fs::read_to_string(root.join(&file)).unwrap();
