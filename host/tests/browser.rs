@@ -19,7 +19,7 @@ use base64::Engine as _;
 use common::{digitnet, harness, page_data, page_data_range, repo, s, text};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 
 fn python() -> String {
     std::env::var("DIGITNET_PYTHON").unwrap_or_else(|_| "python3".to_owned())
@@ -122,6 +122,37 @@ fn predict(model: &Path, files: &[&str]) -> Vec<(u64, Vec<(u64, u32)>)> {
         .collect()
 }
 
+/// Starts `browser.py` on `pages` (`PAGE[:DIGITS]`), saving the drawings under
+/// `out` (and the first drawn page's screenshot at `screenshot`), timing the
+/// module over 10 repetitions per drawing.
+fn browse(out: &Path, screenshot: Option<&Path>, pages: &[String]) -> Child {
+    let mut cmd = Command::new(python());
+    cmd.arg(repo().join("host/tests/web/browser.py")).args([
+        "--chromium",
+        &chromium(),
+        "--out",
+        s(out),
+        "--reps",
+        "10",
+    ]);
+    if let Some(shot) = screenshot {
+        cmd.args(["--screenshot", s(shot)]);
+    }
+    cmd.args(pages)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run python")
+}
+
+/// The reports of the pages `browse` was given, once it has finished.
+fn finish(child: Child) -> Vec<Value> {
+    let out = child.wait_with_output().expect("run python");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    report["pages"].as_array().unwrap().clone()
+}
+
 /// The page drew `report["drawn"]` and answered each as `predict` answers its PNG.
 fn answers_as_predict(report: &Value, model: &Path, want_digits: usize) -> usize {
     let drawn = report["drawn"].as_array().unwrap();
@@ -164,44 +195,30 @@ fn the_page_draws_and_answers_as_the_desktop_does() {
     let dir = tempfile::tempdir().unwrap();
     let default_model = repo().join("models/mnist-784-30-10.safetensors");
     let default_page = page(&dir.path().join("default"), None, "100");
+    // Two browsers at once, each waiting mostly on its pointer events: the
+    // default page with its 20 drawings in one, while the other model is
+    // trained, then its page and the altered page in the other.
+    let screenshot = dir.path().join("screenshot.png");
+    let first = browse(
+        &dir.path().join("drawn-default"),
+        Some(&screenshot),
+        &[format!("{}:20", default_page.display())],
+    );
     // A ReLU / softmax model of another width.
     let relu = dir.path().join("relu.safetensors");
-    let out = digitnet(&[
-        "train",
-        "--hidden",
-        "50",
-        "--activation",
-        "relu",
-        "--cost",
-        "log-likelihood",
-        "--init",
-        "scaled",
-        "--eta",
-        "0.1",
-        "--epochs",
-        "2",
-        "--train-images",
-        "10000",
-        "--out",
-        s(&relu),
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    common::train_relu_softmax_50(&relu);
     let relu_page = page(&dir.path().join("relu"), Some(&relu), "30");
     let bad_page = tampered(&default_page, &dir.path().join("tampered"));
-
-    let screenshot = dir.path().join("screenshot.png");
-    let out = Command::new(python())
-        .arg(repo().join("host/tests/web/browser.py"))
-        .args(["--chromium", &chromium(), "--out", s(dir.path())])
-        .args(["--screenshot", s(&screenshot)])
-        .arg(format!("{}:20", default_page.display()))
-        .arg(format!("{}:10", relu_page.display()))
-        .arg(bad_page.display().to_string())
-        .output()
-        .expect("run python");
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let pages = report["pages"].as_array().unwrap();
+    let second = browse(
+        &dir.path().join("drawn-relu"),
+        None,
+        &[
+            format!("{}:10", relu_page.display()),
+            bad_page.display().to_string(),
+        ],
+    );
+    let mut pages = finish(first);
+    pages.extend(finish(second));
 
     // The default model: bit-exact, 20 drawings answered as predict answers them.
     let p = &pages[0];

@@ -115,26 +115,7 @@ fn numpy_predicts_what_digitnet_eval_does() {
     // A ReLU / softmax model of another width: the metadata tells numpy which.
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("relu.safetensors");
-    let out = digitnet(&[
-        "train",
-        "--hidden",
-        "50",
-        "--activation",
-        "relu",
-        "--cost",
-        "log-likelihood",
-        "--init",
-        "scaled",
-        "--eta",
-        "0.1",
-        "--epochs",
-        "2",
-        "--train-images",
-        "10000",
-        "--out",
-        s(&model),
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    common::train_relu_softmax_50(&model);
     numpy_agrees(&model);
 }
 

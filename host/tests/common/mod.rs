@@ -66,3 +66,28 @@ pub fn page_data_range(html: &str) -> std::ops::Range<usize> {
 pub fn page_data(html: &str) -> serde_json::Value {
     serde_json::from_str(&html[page_data_range(html)]).expect("data is JSON")
 }
+
+/// Trains a ReLU / softmax network of another width than the default
+/// (50 hidden neurons, 2 epochs on 10,000 images) into `out`.
+pub fn train_relu_softmax_50(out: &std::path::Path) {
+    let result = digitnet(&[
+        "train",
+        "--hidden",
+        "50",
+        "--activation",
+        "relu",
+        "--cost",
+        "log-likelihood",
+        "--init",
+        "scaled",
+        "--eta",
+        "0.1",
+        "--epochs",
+        "2",
+        "--train-images",
+        "10000",
+        "--out",
+        s(out),
+    ]);
+    assert!(result.status.success(), "{}", text(&result.stderr));
+}
