@@ -18,6 +18,9 @@ const TRAIN_FILES: [&str; 5] = [
     "fw/samples_int8.rs",
 ];
 
+/// How many random kills each scenario gets.
+const KILLS: u64 = 24;
+
 /// The files an `export` (f32) writes.
 const EXPORT_FILES: [&str; 2] = ["fw/model.rs", "fw/samples.rs"];
 
@@ -278,7 +281,11 @@ fn train_export_stopped_after_every_step_of_the_write() {
     assert_eq!(mixed_before_recovery, 4);
 }
 
-/// Kills (SIGKILL) after pseudo-random delays spread over a whole run.
+/// Kills (SIGKILL) after pseudo-random delays spread from 40 % of an
+/// uninterrupted run's time to 120 %. The files are written only at the end
+/// of a run, so a kill earlier finds nothing begun (as one at 40 % does);
+/// the kills go where the writing is, about as densely as 40 spread over the
+/// whole run did (and the failpoint tests stop after every step of it).
 fn kill_at_random(sc: &Scenario, iterations: u64) -> [usize; 2] {
     // How long an uninterrupted run takes here, to spread the kills over it.
     sc.reset();
@@ -292,7 +299,7 @@ fn kill_at_random(sc: &Scenario, iterations: u64) -> [usize; 2] {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        let delay = whole.mul_f64(1.2 * (x % 10_000) as f64 / 10_000.0);
+        let delay = whole.mul_f64(0.4 + 0.8 * (x % 10_000) as f64 / 10_000.0);
         let mut child = command(sc.path(), &strs(&sc.args)).spawn().unwrap();
         std::thread::sleep(delay);
         let _ = child.kill();
@@ -306,15 +313,15 @@ fn kill_at_random(sc: &Scenario, iterations: u64) -> [usize; 2] {
 #[test]
 fn train_export_killed_at_random_moments() {
     let sc = Scenario::train();
-    let [old, new] = kill_at_random(&sc, 40);
-    eprintln!("train --export killed 40 times: {old} left the old files, {new} the new ones");
+    let [old, new] = kill_at_random(&sc, KILLS);
+    eprintln!("train --export killed {KILLS} times: {old} left the old files, {new} the new ones");
 }
 
 #[test]
 fn export_killed_at_random_moments_and_stopped_after_every_step() {
     let sc = Scenario::export();
-    let [old, new] = kill_at_random(&sc, 40);
-    eprintln!("export killed 40 times: {old} left the old files, {new} the new ones");
+    let [old, new] = kill_at_random(&sc, KILLS);
+    eprintln!("export killed {KILLS} times: {old} left the old files, {new} the new ones");
     // Two temporary files, one journal (one folder), two renames, one removal.
     for step in 1..=7 {
         sc.reset();
