@@ -16,7 +16,7 @@ mod common;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use common::{digitnet, harness, page_data, page_data_range, repo, s, text};
+use common::{digitnet_ok, harness, page_data, page_data_range, repo, s, text};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -72,8 +72,7 @@ fn page(dir: &Path, model: Option<&Path>, samples: &str) -> PathBuf {
     if let Some(m) = model {
         args.extend(["--model", s(m)]);
     }
-    let out = digitnet(&args);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    digitnet_ok(&args);
     dir.join("index.html")
 }
 
@@ -102,8 +101,7 @@ fn tampered(page: &Path, dir: &Path) -> PathBuf {
 fn predict(model: &Path, files: &[&str]) -> Vec<(u64, Vec<(u64, u32)>)> {
     let mut args = vec!["predict", "--json", "--model", s(model)];
     args.extend(files);
-    let out = digitnet(&args);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = digitnet_ok(&args);
     let results: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
     results
         .iter()

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{default_model, digitnet, mnist_test, s, text};
+use common::{default_model, digitnet, digitnet_ok, mnist_test, s, text};
 
 #[test]
 fn draws_mistakes_weights_and_confusion() {
@@ -24,13 +24,7 @@ fn draws_mistakes_weights_and_confusion() {
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let eval = text(&digitnet(&["eval"]).stdout);
-    let correct: usize = eval
-        .lines()
-        .find_map(|l| l.strip_prefix("accuracy: "))
-        .and_then(|l| l.split(" / ").next())
-        .unwrap()
-        .parse()
-        .unwrap();
+    let correct = common::count_after(&eval, "accuracy: ");
     let wrong = 10_000 - correct;
     assert!(
         stdout.contains(&format!(
@@ -56,8 +50,7 @@ fn draws_mistakes_weights_and_confusion() {
 
     // The grid in SVG: each shown digit labelled true → predicted, in test-set order.
     let svg_path = dir.path().join("mis.svg");
-    let out = digitnet(&["inspect", "--misclassified", s(&svg_path), "--limit", "7"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    digitnet_ok(&["inspect", "--misclassified", s(&svg_path), "--limit", "7"]);
     let svg = std::fs::read_to_string(&svg_path).unwrap();
     let net = default_model();
     let test = mnist_test();
@@ -121,7 +114,7 @@ fn bad_names_fail_before_anything_is_written() {
 fn weights_of_another_width() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("m.safetensors");
-    let out = digitnet(&[
+    digitnet_ok(&[
         "train",
         "--hidden",
         "16",
@@ -138,10 +131,8 @@ fn weights_of_another_width() {
         "--out",
         s(&model),
     ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
     let w = dir.path().join("w.svg");
-    let out = digitnet(&["inspect", "--model", s(&model), "--weights", s(&w)]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    digitnet_ok(&["inspect", "--model", s(&model), "--weights", s(&w)]);
     let svg = std::fs::read_to_string(&w).unwrap();
     assert!(
         svg.contains("[784, 16, 10] sigmoid hidden layer, softmax output, log-likelihood cost"),

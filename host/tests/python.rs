@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{digitnet, harness, repo, s, text};
+use common::{digitnet, digitnet_ok, harness, repo, s, text};
 use std::path::Path;
 use std::process::Command;
 
@@ -133,8 +133,7 @@ fn files_saved_by_python_export_to_the_firmware() {
         (repo().join("models/mnist-784-30-10.safetensors"), &ours),
         (resaved.clone(), &theirs),
     ] {
-        let r = digitnet(&["export", "--model", s(&model), "--out", s(out)]);
-        assert!(r.status.success(), "{}", text(&r.stderr));
+        digitnet_ok(&["export", "--model", s(&model), "--out", s(out)]);
     }
     // Past the two header lines (file name, hash, training notes), the same source.
     let body = |dir: &Path, f: &str| -> Vec<String> {
@@ -153,12 +152,10 @@ fn files_saved_by_python_export_to_the_firmware() {
     let made = dir.path().join("numpy.safetensors");
     script(&["random", s(&made)]);
     let fw = dir.path().join("fw");
-    let r = digitnet(&["export", "--model", s(&made), "--out", s(&fw)]);
-    assert!(r.status.success(), "{}", text(&r.stderr));
+    digitnet_ok(&["export", "--model", s(&made), "--out", s(&fw)]);
     let model_rs = std::fs::read_to_string(fw.join("model.rs")).unwrap();
     assert!(model_rs.contains("pub static MODEL: DeviceNet<784, 20, 10> = DeviceNet::new("));
     assert!(model_rs.ends_with("    Activation::Relu,\n    Cost::LogLikelihood,\n);\n"));
-    let r = digitnet(&["predict", "--model", s(&made), "--index", "0"]);
-    assert!(r.status.success(), "{}", text(&r.stderr));
+    let r = digitnet_ok(&["predict", "--model", s(&made), "--index", "0"]);
     assert!(text(&r.stdout).contains("[784, 20, 10] relu hidden layer, softmax output"));
 }

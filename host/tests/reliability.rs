@@ -32,19 +32,9 @@ fn train_into_a_closed_pipe_still_saves_its_model() {
             s(out).to_owned(),
         ]
     };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_digitnet"))
-        .args(args(&piped))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     // The reading end is closed at once (as `head -1` closes it after a
     // line), before the first epoch: every line after this one fails.
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
-    let stderr = text(&out.stderr);
-    assert!(out.status.success(), "{:?}: {stderr}", out.status);
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    finishes_into_a_closed_pipe(Command::new(env!("CARGO_BIN_EXE_digitnet")).args(args(&piped)));
     let whole = Command::new(env!("CARGO_BIN_EXE_digitnet"))
         .args(args(&read))
         .output()
@@ -60,18 +50,11 @@ fn train_into_a_closed_pipe_still_saves_its_model() {
 /// `digitnet eval | head -2`: no panic, and the exit status of a finished run.
 #[test]
 fn eval_into_a_closed_pipe_finishes_quietly() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_digitnet"))
-        .args(["eval", "--data", &data()])
-        .current_dir(repo())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
-    let stderr = text(&out.stderr);
-    assert!(out.status.success(), "{:?}: {stderr}", out.status);
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    finishes_into_a_closed_pipe(
+        Command::new(env!("CARGO_BIN_EXE_digitnet"))
+            .args(["eval", "--data", &data()])
+            .current_dir(repo()),
+    );
 }
 
 /// A real run at eta 1e6 (and 1e30) is stopped in epoch 1: exit status 1,
@@ -122,4 +105,19 @@ fn a_diverging_run_writes_no_model_and_says_why_in_the_metrics() {
         assert_eq!(lines[0]["stopped"], "same outputs for every image");
         assert!(std::fs::read_to_string(&plot).unwrap().contains("<svg"));
     }
+}
+
+/// Runs `cmd` with its standard output a pipe whose reading end is closed at
+/// once: it must finish successfully, without a panic.
+fn finishes_into_a_closed_pipe(cmd: &mut Command) {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }

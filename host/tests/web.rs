@@ -7,7 +7,10 @@ mod common;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use common::{default_model, digitnet, digitnet_in, harness, mnist_test, page_data, repo, s, text};
+use common::{
+    default_model, digitnet, digitnet_in, digitnet_ok, harness, mnist_test, page_data, repo, s,
+    text,
+};
 use digitnet::export::web;
 use std::path::Path;
 
@@ -147,7 +150,7 @@ fn the_page_carries_the_module_the_model_and_the_desktops_outputs() {
 fn any_model_and_fewer_digits() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("relu.safetensors");
-    let out = digitnet(&[
+    digitnet_ok(&[
         "train",
         "--hidden",
         "16",
@@ -166,9 +169,8 @@ fn any_model_and_fewer_digits() {
         "--out",
         s(&model),
     ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
     let page_dir = dir.path().join("new/folder");
-    let out = digitnet(&[
+    digitnet_ok(&[
         "web",
         "--model",
         s(&model),
@@ -177,7 +179,6 @@ fn any_model_and_fewer_digits() {
         "--samples",
         "7",
     ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
     let html = std::fs::read_to_string(page_dir.join("index.html")).unwrap();
     let data = page_data(&html);
     assert_eq!(data["model"]["hidden"], 16);
@@ -325,8 +326,7 @@ fn thousands(n: usize) -> String {
 fn the_readme_states_the_current_sizes() {
     let readme = std::fs::read_to_string(repo().join("docs/browser.md")).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let out = digitnet(&["web", "--out", s(dir.path())]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    digitnet_ok(&["web", "--out", s(dir.path())]);
     let page = std::fs::metadata(dir.path().join("index.html"))
         .unwrap()
         .len() as usize;

@@ -21,6 +21,23 @@ pub fn digitnet(args: &[&str]) -> Output {
         .expect("run digitnet")
 }
 
+/// Runs `digitnet ARGS` from the repository root, which must succeed (its
+/// standard error is the failure's message).
+#[track_caller]
+pub fn digitnet_ok(args: &[&str]) -> Output {
+    let out = digitnet(args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    out
+}
+
+/// Runs `digitnet ARGS` from `dir`, which must succeed.
+#[track_caller]
+pub fn digitnet_in_ok(dir: &std::path::Path, args: &[&str]) -> Output {
+    let out = digitnet_in(dir, args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    out
+}
+
 /// Output bytes as text, for messages and matching.
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -90,4 +107,16 @@ pub fn train_relu_softmax_50(out: &std::path::Path) {
         s(out),
     ]);
     assert!(result.status.success(), "{}", text(&result.stderr));
+}
+
+/// `N` from the first line of `report` reading `PREFIX N / …` (an epoch's
+/// or `eval`'s count of correct answers).
+pub fn count_after(report: &str, prefix: &str) -> usize {
+    report
+        .lines()
+        .find_map(|l| l.strip_prefix(prefix))
+        .and_then(|l| l.split(" / ").next())
+        .unwrap()
+        .parse()
+        .unwrap()
 }
