@@ -34,3 +34,12 @@ macro_rules! say {
         $crate::say::line(format_args!($($arg)*))
     };
 }
+
+/// `1 epoch`, `2 epochs`: a count with its noun.
+pub(crate) fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}

@@ -13,7 +13,7 @@ pub(crate) use train::*;
 
 use crate::atomic::{write_atomic, write_group};
 use crate::data::idx::IdxError;
-use crate::data::DataError;
+use crate::data::{DataError, DataSource};
 use crate::engine::cpu::Simd;
 use crate::export::web::{WebArgs, WebError};
 use crate::export::{ExportError, ExportOptions, Quantize};
@@ -194,7 +194,7 @@ fn touched(command: &Command) -> Vec<PathBuf> {
     };
     match command {
         Command::Train(a) => {
-            let mut files = vec![defaults::train_out(a.out.as_deref())];
+            let mut files = vec![a.out_file()];
             if a.export {
                 files.extend(firmware(&a.export_dir));
             }

@@ -199,3 +199,118 @@ fn training_errors_name_the_flags() {
     assert_eq!(step.to_string(), "training step failed in epoch 1");
     assert!(std::error::Error::source(&step).is_some());
 }
+
+#[test]
+fn only_chapter_one_on_mnist_is_named_as_the_committed_model() {
+    let mnist = DataSource::Dir(PathBuf::from("data/mnist"));
+    let d = TrainConfig::default();
+    let name = |c: &TrainConfig| model_name(c, &mnist, false);
+    assert_eq!(name(&d), "mnist-784-30-10.safetensors");
+    // Threads and instruction sets change no bit, so no name.
+    let threads = TrainConfig {
+        threads: 1,
+        simd: Simd::Baseline,
+        ..d.clone()
+    };
+    assert_eq!(name(&threads), "mnist-784-30-10.safetensors");
+    let variant = TrainConfig {
+        cost: Cost::CrossEntropy,
+        epochs: 2,
+        ..d.clone()
+    };
+    assert_eq!(
+        name(&variant),
+        "mnist-784-30-10-cross-entropy-epochs2.safetensors"
+    );
+    assert_eq!(
+        name(&Preset::Best.config()),
+        "mnist-784-100-10-best.safetensors"
+    );
+    let shorter_best = TrainConfig {
+        epochs: 5,
+        ..Preset::Best.config()
+    };
+    assert_eq!(
+        name(&shorter_best),
+        "mnist-784-100-10-relu-log-likelihood-scaled-epochs5-eta0.1-lambda5-cosine-shift1.safetensors"
+    );
+    let csv = DataSource::Csv(PathBuf::from("some/digits.csv"));
+    assert_eq!(model_name(&d, &csv, false), "digits-784-30-10.safetensors");
+    assert_eq!(
+        model_name(&d, &mnist, true),
+        "mnist-784-30-10-validation.safetensors"
+    );
+    // Every setting that changes the trained bits changes the name.
+    let changes = [
+        TrainConfig {
+            hidden: 100,
+            ..d.clone()
+        },
+        TrainConfig {
+            activation: Activation::Relu,
+            ..d.clone()
+        },
+        TrainConfig {
+            cost: Cost::LogLikelihood,
+            ..d.clone()
+        },
+        TrainConfig {
+            init: Init::Scaled,
+            ..d.clone()
+        },
+        TrainConfig {
+            epochs: 29,
+            ..d.clone()
+        },
+        TrainConfig {
+            batch_size: 11,
+            ..d.clone()
+        },
+        TrainConfig {
+            eta: 2.5,
+            ..d.clone()
+        },
+        TrainConfig {
+            lambda: 0.1,
+            ..d.clone()
+        },
+        TrainConfig {
+            schedule: Schedule::Cosine,
+            ..d.clone()
+        },
+        TrainConfig {
+            shift: 1,
+            ..d.clone()
+        },
+        TrainConfig {
+            seed: 1,
+            ..d.clone()
+        },
+        TrainConfig {
+            train_images: 1000,
+            ..d.clone()
+        },
+    ];
+    let mut names: Vec<String> = changes.iter().map(name).collect();
+    assert!(
+        names.iter().all(|n| n != "mnist-784-30-10.safetensors"),
+        "{names:?}"
+    );
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), changes.len(), "{names:?}");
+}
+
+#[test]
+fn counts_agree_with_their_nouns() {
+    use crate::say::count;
+    assert_eq!(count(1, "epoch"), "1 epoch");
+    assert_eq!(count(2, "epoch"), "2 epochs");
+    assert_eq!(count(0, "epoch"), "0 epochs");
+    let one = TrainConfig {
+        epochs: 1,
+        ..TrainConfig::default()
+    };
+    let run = crate::training::describe_run(&one, Preset::Chapter1);
+    assert!(run.contains(", 1 epoch, mini-batch 10"), "{run}");
+}

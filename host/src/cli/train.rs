@@ -61,8 +61,10 @@ pub struct TrainArgs {
     /// Instruction set: auto (the widest this processor has), baseline, avx2 or avx512. Every one gives the same model.
     #[arg(long, value_parser = parse_simd, default_value = "auto")]
     pub simd: Simd,
-    /// Model file to write (safetensors) [default: models/mnist-784-30-10.safetensors
-    /// if a models folder is here, else ./mnist-784-30-10.safetensors].
+    /// Model file to write (safetensors) [default: models/mnist-784-30-10.safetensors for
+    /// chapter 1's run on MNIST; any other run is named after its data and every setting that
+    /// differs, e.g. mnist-784-30-10-cross-entropy-epochs2.safetensors; in models/ if that
+    /// folder is here, else here].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Also write one JSON object per epoch to this file.
@@ -107,6 +109,20 @@ impl TrainArgs {
     }
 }
 
+impl TrainArgs {
+    /// The model file to write: `--out`, or a name that follows from the
+    /// settings ([`model_name`]) in `models/` or here.
+    pub(super) fn out_file(&self) -> PathBuf {
+        match &self.out {
+            Some(path) => path.clone(),
+            None => {
+                let source = defaults::data(self.data.as_deref());
+                defaults::train_out(&model_name(&self.config(), &source, self.validation))
+            }
+        }
+    }
+}
+
 pub(super) fn run_train(args: &TrainArgs) -> Result<(), CliError> {
     let mut config = args.config();
     config.validate()?;
@@ -135,14 +151,14 @@ pub(super) fn run_train(args: &TrainArgs) -> Result<(), CliError> {
     } else {
         None
     };
-    let out = defaults::train_out(args.out.as_deref());
+    let source = defaults::data(args.data.as_deref());
+    let out = args.out_file();
     not_a_folder(&out, "--out")?;
     for (path, flag) in [(&args.metrics, "--metrics"), (&args.plot, "--plot")] {
         if let Some(path) = path {
             not_a_folder(path, flag)?;
         }
     }
-    let source = defaults::data(args.data.as_deref());
     let data = source.load()?;
     let (train_set, test_set) = (&data.train, &data.test);
     if args.export {
@@ -295,6 +311,73 @@ pub(super) fn run_train(args: &TrainArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The file name `train` writes when `--out` is not given: it follows from
+/// the settings, so that only chapter 1's run on MNIST writes the committed
+/// `mnist-784-30-10.safetensors`, and no other run overwrites it.
+///
+/// `<data>-784-<H>-10` (the data: `mnist`, or the folder's or CSV file's
+/// name), then `-best` for the best preset as it is, or else each setting
+/// that differs from chapter 1's, in the order of `digitnet train --help`:
+/// e.g. `mnist-784-30-10-cross-entropy-epochs2.safetensors`.
+pub(super) fn model_name(config: &TrainConfig, source: &DataSource, validation: bool) -> String {
+    let data = match source {
+        DataSource::Dir(path) | DataSource::Csv(path) => path
+            .file_stem()
+            .map_or("data".into(), |s| s.to_string_lossy().into_owned()),
+        #[cfg(feature = "bundled")]
+        DataSource::Bundled => "mnist".to_owned(),
+    };
+    let mut name = format!("{data}-784-{}-10", config.hidden);
+    let as_run = |c: &TrainConfig| TrainConfig {
+        threads: config.threads,
+        simd: config.simd,
+        phases: config.phases,
+        ..c.clone()
+    };
+    let best = Preset::Best.config();
+    if *config == as_run(&best) {
+        name.push_str("-best");
+    } else {
+        let d = TrainConfig::default();
+        let mut differs = |same: bool, part: String| {
+            if !same {
+                name.push('-');
+                name.push_str(&part);
+            }
+        };
+        differs(
+            config.activation == d.activation,
+            config.activation.name().into(),
+        );
+        differs(config.cost == d.cost, config.cost.name().into());
+        differs(config.init == d.init, config.init.name().into());
+        differs(
+            config.epochs == d.epochs,
+            format!("epochs{}", config.epochs),
+        );
+        differs(
+            config.batch_size == d.batch_size,
+            format!("batch{}", config.batch_size),
+        );
+        differs(config.eta == d.eta, format!("eta{}", config.eta));
+        differs(
+            config.lambda == d.lambda,
+            format!("lambda{}", config.lambda),
+        );
+        differs(config.schedule == d.schedule, config.schedule.name().into());
+        differs(config.shift == d.shift, format!("shift{}", config.shift));
+        differs(config.seed == d.seed, format!("seed{}", config.seed));
+        differs(
+            config.train_images == d.train_images,
+            format!("images{}", config.train_images),
+        );
+    }
+    if validation {
+        name.push_str("-validation");
+    }
+    name + ".safetensors"
+}
+
 /// Refuses an output path that is an existing folder (`flag` names it), so
 /// that a run does not train for minutes and then fail to save.
 pub(super) fn not_a_folder(path: &std::path::Path, flag: &'static str) -> Result<(), CliError> {
@@ -325,8 +408,8 @@ pub(super) fn print_summary(reports: &[EpochReport]) {
     let total: f64 = times.iter().sum();
     let median = times.get(times.len() / 2).copied().unwrap_or(0.0);
     crate::say!(
-        "trained {} epochs in {:.1} s (median {:.2} s per epoch); test accuracy {:.2}% after the last epoch, best {:.2}% after epoch {}",
-        reports.len(),
+        "trained {} in {:.1} s (median {:.2} s per epoch); test accuracy {:.2}% after the last epoch, best {:.2}% after epoch {}",
+        crate::say::count(reports.len(), "epoch"),
         total,
         median,
         100.0 * last.accuracy(),

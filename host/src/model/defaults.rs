@@ -116,12 +116,13 @@ pub(crate) fn model_file(arg: Option<&Path>) -> PathBuf {
     }
 }
 
-/// The file `train` writes for `--out`, or the default.
-pub(crate) fn train_out(arg: Option<&Path>) -> PathBuf {
-    match arg {
-        Some(path) => path.to_path_buf(),
-        None if Path::new("models").is_dir() => PathBuf::from(DEFAULT_MODEL),
-        None => PathBuf::from(MODEL_NAME),
+/// Where `train` writes a model called `name` when `--out` is not given:
+/// in `models/` if that folder is here (a checkout), else here.
+pub(crate) fn train_out(name: &str) -> PathBuf {
+    if Path::new("models").is_dir() {
+        Path::new("models").join(name)
+    } else {
+        PathBuf::from(name)
     }
 }
 
@@ -147,7 +148,6 @@ mod tests {
     fn flags_win() {
         let p = Path::new("some/where.safetensors");
         assert_eq!(model(Some(p)), ModelSource::File(p.to_path_buf()));
-        assert_eq!(train_out(Some(p)), p.to_path_buf());
         assert_eq!(firmware_dir(Some(p)), Ok(p.to_path_buf()));
         assert_eq!(
             data(Some(Path::new("no/such/dir"))),

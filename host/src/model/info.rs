@@ -45,8 +45,11 @@ impl TrainingInfo {
 /// after `eta` when they are not chapter 1's.
 pub(crate) fn describe_training(info: &TrainingInfo) -> String {
     let mut out = format!(
-        "seed {}, {} epochs, mini-batch {}, eta {:?}",
-        info.seed, info.epochs, info.batch_size, info.eta
+        "seed {}, {}, mini-batch {}, eta {:?}",
+        info.seed,
+        crate::say::count(info.epochs, "epoch"),
+        info.batch_size,
+        info.eta
     );
     if info.lambda != 0.0 {
         out.push_str(&format!(", lambda {:?}", info.lambda));

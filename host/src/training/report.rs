@@ -79,8 +79,10 @@ pub(crate) fn describe_run(config: &TrainConfig, preset: Preset) -> String {
         out.push_str(&format!(", {} init", config.init.name()));
     }
     out.push_str(&format!(
-        ", {} epochs, mini-batch {}, eta {}",
-        config.epochs, config.batch_size, config.eta
+        ", {}, mini-batch {}, eta {}",
+        crate::say::count(config.epochs, "epoch"),
+        config.batch_size,
+        config.eta
     ));
     if config.lambda != 0.0 {
         out.push_str(&format!(", lambda {}", config.lambda));
