@@ -233,6 +233,64 @@ fn failpoint() {
     }
 }
 
+/// Why a file could not be written where it was asked for.
+#[derive(Debug)]
+pub enum Unwritable {
+    /// The folder to write in does not exist.
+    NoFolder(PathBuf),
+    /// A file stands where a folder of the path should be.
+    FileInTheWay(PathBuf),
+    /// The folder refuses new files (read-only, no permission, a full disk).
+    Refused(PathBuf, io::Error),
+}
+
+/// Checks, before any work, that `path` can be written: its folder exists
+/// (or, with `make_folder`, only that last folder is missing and its parent
+/// exists, as for a page's folder) and takes a new file. A file is created
+/// there and removed at once; nothing else is touched.
+pub fn check_writable(path: &Path, make_folder: bool) -> Result<(), Unwritable> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let probe_in = if dir.is_dir() {
+        dir
+    } else {
+        // The nearest part of the path that exists says what is wrong.
+        let mut existing = dir;
+        while !existing.exists() {
+            match existing.parent() {
+                Some(p) if !p.as_os_str().is_empty() => existing = p,
+                _ => {
+                    existing = Path::new(".");
+                    break;
+                }
+            }
+        }
+        if !existing.is_dir() {
+            return Err(Unwritable::FileInTheWay(existing.to_path_buf()));
+        }
+        match dir.parent() {
+            Some(parent) if make_folder && existing == parent => parent,
+            Some(parent) if make_folder && parent.as_os_str().is_empty() => Path::new("."),
+            _ => return Err(Unwritable::NoFolder(dir.to_path_buf())),
+        }
+    };
+    let probe = probe_in.join(format!("{PREFIX}probe-{}", std::process::id()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(file) => {
+            drop(file);
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => Err(Unwritable::Refused(probe_in.to_path_buf(), e)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -360,5 +418,38 @@ mod tests {
         std::fs::write(&journal, text).unwrap();
         assert!(recover(dir.path()).is_err());
         assert!(stuck.is_dir());
+    }
+
+    #[test]
+    fn writable_paths_are_checked_without_leaving_anything() {
+        let dir = tempfile::tempdir().unwrap();
+        let here = dir.path();
+        assert!(check_writable(&here.join("m.safetensors"), false).is_ok());
+        let missing = here.join("nowhere/m.safetensors");
+        assert!(matches!(
+            check_writable(&missing, false),
+            Err(Unwritable::NoFolder(d)) if d == here.join("nowhere")
+        ));
+        // A page's folder may be made, if its parent is there.
+        assert!(check_writable(&missing, true).is_ok());
+        assert!(matches!(
+            check_writable(&here.join("a/b/page.html"), true),
+            Err(Unwritable::NoFolder(_))
+        ));
+        std::fs::write(here.join("file"), b"x").unwrap();
+        for make_folder in [false, true] {
+            assert!(matches!(
+                check_writable(&here.join("file/sub/m.safetensors"), make_folder),
+                Err(Unwritable::FileInTheWay(f)) if f == here.join("file")
+            ));
+        }
+        #[cfg(target_os = "linux")]
+        assert!(matches!(
+            check_writable(Path::new("/sys/m.safetensors"), false),
+            Err(Unwritable::Refused(d, _)) if d == Path::new("/sys")
+        ));
+        // Only `file` is left: no probe, no folder made.
+        let left: Vec<_> = std::fs::read_dir(here).unwrap().collect();
+        assert_eq!(left.len(), 1);
     }
 }

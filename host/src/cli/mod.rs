@@ -11,7 +11,7 @@ pub(crate) use eval::*;
 use names::*;
 pub(crate) use train::*;
 
-use crate::atomic::{write_atomic, write_group};
+use crate::atomic::{check_writable, write_atomic, write_group, Unwritable};
 use crate::data::idx::IdxError;
 use crate::data::{DataError, DataSource};
 use crate::engine::cpu::Simd;
@@ -127,6 +127,16 @@ pub enum CliError {
         #[source]
         source: std::io::Error,
     },
+    /// A file the command would write cannot be written: found before any work.
+    #[error("{}", unwritable_message(path, flag, why))]
+    Unwritable {
+        /// The file to write.
+        path: PathBuf,
+        /// The flag that names it, or its default.
+        flag: &'static str,
+        /// What is in the way.
+        why: Unwritable,
+    },
     /// Writing the metrics file failed.
     #[error("{}: cannot write metrics", path.display())]
     Metrics {
@@ -236,8 +246,73 @@ fn recover(files: &[PathBuf]) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The first line of [`CliError::Unwritable`]; a refusal's own error follows as its cause.
+fn unwritable_message(path: &std::path::Path, flag: &str, why: &Unwritable) -> String {
+    let path = path.display();
+    match why {
+        Unwritable::NoFolder(dir) => {
+            format!(
+                "{path} ({flag}): folder {} not found; nothing was done",
+                dir.display()
+            )
+        }
+        Unwritable::FileInTheWay(file) => format!(
+            "{path} ({flag}): {} is a file, not a folder; nothing was done",
+            file.display()
+        ),
+        Unwritable::Refused(dir, e) => format!(
+            "{path} ({flag}): cannot write in {} ({e}); nothing was done",
+            dir.display()
+        ),
+    }
+}
+
+/// The files a command will write, with the flag that names each, and
+/// whether their last folder may be made: all checked before any work.
+fn outputs(command: &Command) -> Vec<(PathBuf, &'static str, bool)> {
+    let firmware = |dir: &Option<PathBuf>, flag| {
+        defaults::firmware_dir(dir.as_deref())
+            .ok()
+            .map(|dir| (dir.join(crate::export::MODEL_FILE), flag, true))
+    };
+    match command {
+        Command::Train(a) => {
+            let mut files = vec![(a.out_file(), "--out", false)];
+            for (path, flag) in [(&a.metrics, "--metrics"), (&a.plot, "--plot")] {
+                files.extend(path.clone().map(|p| (p, flag, false)));
+            }
+            if a.export {
+                files.extend(firmware(&a.export_dir, "--export-dir"));
+            }
+            files
+        }
+        Command::Export(a) if !a.check => firmware(&a.out, "--out").into_iter().collect(),
+        Command::Web(a) => vec![(a.out.join(crate::export::web::PAGE), "--out", true)],
+        Command::Inspect(a) => [
+            (&a.misclassified, "--misclassified"),
+            (&a.weights, "--weights"),
+            (&a.confusion, "--confusion"),
+        ]
+        .into_iter()
+        .filter_map(|(path, flag)| path.clone().map(|p| (p, flag, false)))
+        .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> Result<(), CliError> {
+    for (path, flag, make_folder) in outputs(&cli.command) {
+        if path.is_dir() {
+            // Said by the command itself, with its own advice.
+            continue;
+        }
+        check_writable(&path, make_folder).map_err(|why| CliError::Unwritable {
+            path,
+            flag,
+            why,
+        })?;
+    }
     recover(&touched(&cli.command))?;
     match cli.command {
         Command::Train(args) => run_train(&args),
