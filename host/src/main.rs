@@ -9,12 +9,18 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("digitnet: error: {err}");
+            let status = match &err {
+                digitnet::cli::CliError::Interrupted { .. } => {
+                    ExitCode::from(digitnet::cli::INTERRUPTED_STATUS as u8)
+                }
+                _ => ExitCode::FAILURE,
+            };
             let mut source = std::error::Error::source(&err);
             while let Some(cause) = source {
                 eprintln!("  caused by: {cause}");
                 source = cause.source();
             }
-            ExitCode::FAILURE
+            status
         }
     }
 }

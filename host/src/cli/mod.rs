@@ -9,6 +9,7 @@ pub(crate) use self::export::*;
 pub(crate) use bench::*;
 pub(crate) use eval::*;
 use names::*;
+pub use train::INTERRUPTED_STATUS;
 pub(crate) use train::*;
 
 use crate::atomic::{check_writable, write_atomic, write_group, Unwritable};
@@ -136,6 +137,14 @@ pub enum CliError {
         flag: &'static str,
         /// What is in the way.
         why: Unwritable,
+    },
+    /// Ctrl-C stopped training; nothing was written.
+    #[error("interrupted in epoch {epoch} of {epochs}; no model was written (it is saved after the last epoch only; --metrics and --plot hold the epochs that finished)")]
+    Interrupted {
+        /// The epoch under way, which finished.
+        epoch: usize,
+        /// The epochs the run was to train.
+        epochs: usize,
     },
     /// Writing the metrics file failed.
     #[error("{}: cannot write metrics", path.display())]

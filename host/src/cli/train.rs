@@ -1,6 +1,7 @@
 //! `digitnet train`: its flags, the run, and what it prints and writes.
 
 use super::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Flags of `digitnet train`.
 ///
@@ -109,6 +110,33 @@ impl TrainArgs {
     }
 }
 
+/// Ctrl-C presses seen during training: the first stops the run after the
+/// epoch under way, the second ends the process at once.
+static INTERRUPTS: AtomicUsize = AtomicUsize::new(0);
+
+/// The epoch callback's error after a Ctrl-C.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted")]
+struct Interrupted;
+
+/// Counts Ctrl-C presses instead of ending the process on the first. Files
+/// are written whole or not at all, so ending at once leaves none half-written.
+fn watch_interrupts() {
+    // A handler set earlier in this process (a second run in one test) stays.
+    let _ = ctrlc::set_handler(|| {
+        if INTERRUPTS.fetch_add(1, Ordering::SeqCst) > 0 {
+            eprintln!("\ndigitnet: interrupted again: stopped at once; nothing was written");
+            std::process::exit(INTERRUPTED_STATUS);
+        }
+        eprintln!(
+            "\ndigitnet: interrupted: stopping after this epoch (Ctrl-C again to stop at once)"
+        );
+    });
+}
+
+/// The exit status after Ctrl-C: 128 + SIGINT, as shells report it.
+pub const INTERRUPTED_STATUS: i32 = 130;
+
 impl TrainArgs {
     /// The model file to write: `--out`, or a name that follows from the
     /// settings ([`model_name`]) in `models/` or here.
@@ -213,6 +241,7 @@ pub(super) fn run_train(args: &TrainArgs) -> Result<(), CliError> {
         validation: validation_set.as_ref(),
     };
     let progress = TrainProgress::new(config.epochs, config.train_images);
+    watch_interrupts();
     let trained = training::run(
         splits,
         &config,
@@ -244,12 +273,23 @@ pub(super) fn run_train(args: &TrainArgs) -> Result<(), CliError> {
                 };
                 draw::save(&chart, path)?;
             }
+            if INTERRUPTS.load(Ordering::SeqCst) > 0 {
+                return Err(Box::new(Interrupted));
+            }
             Ok(())
         },
         &|n| progress.advance(n),
     );
     progress.finish();
-    let (net, reports) = trained?;
+    let (net, reports) = trained.map_err(|e| match e {
+        TrainError::Callback { epoch, source } if source.is::<Interrupted>() => {
+            CliError::Interrupted {
+                epoch,
+                epochs: config.epochs,
+            }
+        }
+        e => e.into(),
+    })?;
     print_summary(&reports);
 
     let last = reports.last();
