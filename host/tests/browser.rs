@@ -193,14 +193,20 @@ fn the_page_draws_and_answers_as_the_desktop_does() {
     let dir = tempfile::tempdir().unwrap();
     let default_model = repo().join("models/mnist-784-30-10.safetensors");
     let default_page = page(&dir.path().join("default"), None, "100");
-    // Two browsers at once, each waiting mostly on its pointer events: the
-    // default page with its 20 drawings in one, while the other model is
-    // trained, then its page and the altered page in the other.
+    // Three browsers at once, each waiting mostly on its pointer events: the
+    // default page's 20 drawings shared by two (the first of each digit,
+    // then the second), while the other model is trained, then its page and
+    // the altered page in the third.
     let screenshot = dir.path().join("screenshot.png");
     let first = browse(
         &dir.path().join("drawn-default"),
         Some(&screenshot),
-        &[format!("{}:20", default_page.display())],
+        &[format!("{}:10", default_page.display())],
+    );
+    let first_more = browse(
+        &dir.path().join("drawn-default-more"),
+        None,
+        &[format!("{}:10:10", default_page.display())],
     );
     // A ReLU / softmax model of another width.
     let relu = dir.path().join("relu.safetensors");
@@ -215,12 +221,28 @@ fn the_page_draws_and_answers_as_the_desktop_does() {
             bad_page.display().to_string(),
         ],
     );
-    let mut pages = finish(first);
+    let (mut pages, more) = (finish(first), finish(first_more));
     pages.extend(finish(second));
 
-    // The default model: bit-exact, 20 drawings answered as predict answers them.
-    let p = &pages[0];
+    // The default model: bit-exact, 20 drawings answered as predict answers
+    // them, with each kind of pointer in each half.
+    let (p, more) = (&pages[0], &more[0]);
     bit_exact(p, 100);
+    bit_exact(more, 100);
+    let mut p = p.clone();
+    p["drawn"]
+        .as_array_mut()
+        .unwrap()
+        .extend(more["drawn"].as_array().unwrap().iter().cloned());
+    let mut more_kinds: Vec<&str> = more["pointer_types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    more_kinds.sort_unstable();
+    assert_eq!(more_kinds, ["mouse", "pen", "touch"]);
+    let p = &p;
     let right = answers_as_predict(p, &default_model, 20);
     // Replayed MNIST ink is bolder than the original, so a few may be misread,
     // but the network must read most of them.

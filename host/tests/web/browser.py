@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Drives pages written by `digitnet web` in headless Chromium (Playwright).
 
-    browser.py [--chromium PATH] --out DIR [--screenshot PNG] [--reps N] PAGE[:DIGITS] ...
+    browser.py [--chromium PATH] --out DIR [--screenshot PNG] [--reps N] PAGE[:DIGITS[:SKIP]] ...
 
 For each page: opens it from its file:// address, waits for the load-time
 check and reads the badge. For a page with DIGITS > 0 it also draws that many
-of the page's embedded MNIST test digits on the canvas with pointer events
+of the page's embedded MNIST test digits (after the first SKIP of the order
+below, so that two runs can share the drawings) on the canvas with pointer events
 (each digit's ink replayed as strokes, one per run of inked pixels in a row;
 by mouse, pen and touch in turn), reads the answer the page shows after each
 drawing, and saves the drawing as PNG (canvas.toDataURL) under DIR, so that
@@ -153,7 +154,7 @@ def draw_digit(page, pen, pixels):
     return shown, result, base64.b64decode(png.split(",", 1)[1])
 
 
-def run_page(context, path, digits, out_dir, screenshot, reps):
+def run_page(context, path, digits, skip, out_dir, screenshot, reps):
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -181,17 +182,17 @@ def run_page(context, path, digits, out_dir, screenshot, reps):
     for round_ in range(len(labels)):
         for label in range(10):
             i = next((k for k, l in enumerate(labels) if l == label and k not in taken), None)
-            if i is not None and len(order) < digits:
+            if i is not None and len(order) < skip + digits:
                 taken[i] = True
                 order.append(i)
-        if len(order) >= digits:
+        if len(order) >= skip + digits:
             break
 
     cdp = context.new_cdp_session(page)
     kinds = ["mouse", "pen", "touch"]
     drawn, timings = [], []
     os.makedirs(out_dir, exist_ok=True)
-    for n, i in enumerate(order):
+    for n, i in enumerate(order[skip:], start=skip):
         pen = Pen(page, cdp, kinds[n % len(kinds)])
         shown, result, png = draw_digit(page, pen, pixels[i * 784:(i + 1) * 784])
         file = os.path.join(out_dir, f"drawn-{n:02}-test{data['indices'][i]}.png")
@@ -266,7 +267,7 @@ def run_page(context, path, digits, out_dir, screenshot, reps):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("pages", nargs="+", metavar="PAGE[:DIGITS]")
+    parser.add_argument("pages", nargs="+", metavar="PAGE[:DIGITS[:SKIP]]")
     parser.add_argument("--chromium", default=os.environ.get("DIGITNET_CHROMIUM", "/usr/bin/chromium"))
     parser.add_argument("--out", required=True, help="folder for the drawings as PNG")
     parser.add_argument("--screenshot", help="save a screenshot of the first page with a drawing here")
@@ -285,10 +286,12 @@ def main():
         )
         screenshot = args.screenshot
         for k, spec in enumerate(args.pages):
-            path, _, digits = spec.partition(":")
-            digits = int(digits or 0)
+            path, _, counts = spec.partition(":")
+            digits, _, skip = counts.partition(":")
+            digits, skip = int(digits or 0), int(skip or 0)
             out_dir = os.path.join(args.out, f"page{k}")
-            reports.append(run_page(context, path, digits, out_dir, screenshot if digits else None, args.reps))
+            reports.append(
+                run_page(context, path, digits, skip, out_dir, screenshot if digits else None, args.reps))
             if digits:
                 screenshot = None
         context.close()
