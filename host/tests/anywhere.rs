@@ -168,3 +168,18 @@ fn export_outside_a_checkout_needs_a_folder() {
         ],
     );
 }
+
+#[cfg(feature = "bundled")]
+#[test]
+fn bench_runs_in_an_empty_folder_on_the_built_in_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = digitnet_in_ok(dir.path(), &["bench", "--epochs", "1", "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["epochs"], 1, "{report}");
+    assert!(report["gunzip_seconds"].as_f64().unwrap() > 0.0, "{report}");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing written"
+    );
+}

@@ -6,9 +6,9 @@ use crate::reports::bench::BenchError;
 /// Flags of `digitnet bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Folder holding the MNIST IDX files (raw or .gz).
-    #[arg(long, default_value = DEFAULT_DATA)]
-    pub data: PathBuf,
+    /// Where the digits come from (the help text is [`DATA_HELP`]).
+    #[arg(long, help = DATA_HELP)]
+    pub data: Option<PathBuf>,
     /// The recipe to time: chapter1 or best; the flags below override it.
     #[arg(long, value_parser = parse_preset, default_value = "chapter1")]
     pub preset: Preset,
@@ -61,13 +61,16 @@ impl BenchArgs {
 }
 
 pub(super) fn run_bench(args: &BenchArgs) -> Result<(), CliError> {
-    let report = crate::reports::bench::run(&args.data, &args.config(), args.preset).map_err(
-        |e| match e {
-            // Told with the flags' names, as `train` tells it.
-            BenchError::Train(e) => CliError::from(e),
-            other => CliError::Bench(other),
-        },
-    )?;
+    let report = crate::reports::bench::run(
+        &defaults::data(args.data.as_deref()),
+        &args.config(),
+        args.preset,
+    )
+    .map_err(|e| match e {
+        // Told with the flags' names, as `train` tells it.
+        BenchError::Train(e) => CliError::from(e),
+        other => CliError::Bench(other),
+    })?;
     if args.json {
         crate::say!("{}", report.to_json());
     } else {

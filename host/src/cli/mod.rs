@@ -34,7 +34,6 @@ use clap::{Args, Parser, Subcommand};
 use digitnet_core::{Activation, Cost, Init};
 use std::path::PathBuf;
 
-pub(crate) use crate::model::defaults::DEFAULT_DATA;
 
 /// Train Nielsen's [784, 30, 10] MNIST network, classify pictures of digits
 /// with it, look inside it, and export it to firmware.

@@ -1,5 +1,5 @@
 use super::*;
-use crate::model::defaults::{DEFAULT_FIRMWARE_SRC, DEFAULT_MODEL};
+use crate::model::defaults::{DEFAULT_DATA, DEFAULT_FIRMWARE_SRC, DEFAULT_MODEL};
 use clap::CommandFactory;
 
 /// The `[default: …]` text of each flag's help, by flag name.
