@@ -169,7 +169,8 @@ fn any_model_and_fewer_digits() {
         "--out",
         s(&model),
     ]);
-    let page_dir = dir.path().join("new/folder");
+    // A new folder (its parent exists): created.
+    let page_dir = dir.path().join("new-folder");
     digitnet_ok(&[
         "web",
         "--model",
