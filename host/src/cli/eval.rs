@@ -31,16 +31,17 @@ pub(super) fn run_eval(args: &EvalArgs) -> Result<(), CliError> {
         test_set.len(),
         source.describe()
     );
+    let mut device_line = None;
     let evaluation = match args.quantize {
         None => {
             let device = crate::export::device_predictions(&loaded.net, &test_set);
             let device = Evaluation::from_predictions(&test_set, &device);
-            crate::say!(
+            device_line = Some(format!(
                 "on the device (f32, order {}): {} / {} correct",
                 digitnet_core::device::ORDER,
                 device.correct(),
                 device.total()
-            );
+            ));
             Evaluation::run_any(&loaded.net, &test_set)
         }
         Some(Quantize::Int8) => {
@@ -61,5 +62,8 @@ pub(super) fn run_eval(args: &EvalArgs) -> Result<(), CliError> {
         }
     };
     crate::say::print(format_args!("{evaluation}"));
+    if let Some(line) = device_line {
+        crate::say!("{line}");
+    }
     Ok(())
 }

@@ -34,7 +34,6 @@ use clap::{Args, Parser, Subcommand};
 use digitnet_core::{Activation, Cost, Init};
 use std::path::PathBuf;
 
-
 /// Train Nielsen's [784, 30, 10] MNIST network, classify pictures of digits
 /// with it, look inside it, and export it to firmware.
 #[derive(Debug, Parser)]
@@ -136,6 +135,14 @@ pub enum CliError {
         flag: &'static str,
         /// What is in the way.
         why: Unwritable,
+    },
+    /// A flag of another tool, answered with digitnet's own.
+    #[error("{given}: {answer}")]
+    OtherName {
+        /// The flag and value given.
+        given: String,
+        /// Which flag digitnet has for it.
+        answer: String,
     },
     /// Ctrl-C stopped training; nothing was written.
     #[error("interrupted in epoch {epoch} of {epochs}; no model was written (it is saved after the last epoch only; --metrics and --plot hold the epochs that finished)")]

@@ -62,6 +62,17 @@ pub struct TrainArgs {
     /// Instruction set: auto (the widest this processor has), baseline, avx2 or avx512. Every one gives the same model.
     #[arg(long, value_parser = parse_simd, default_value = "auto")]
     pub simd: Simd,
+    /// Not a flag of digitnet: other tools' name for `--eta`, answered with it.
+    #[arg(
+        long = "lr",
+        alias = "learning-rate",
+        hide = true,
+        allow_negative_numbers = true
+    )]
+    pub lr: Option<String>,
+    /// Not a flag of digitnet: PyTorch's name for what `--lambda` sets, answered with it.
+    #[arg(long, hide = true, allow_negative_numbers = true)]
+    pub weight_decay: Option<String>,
     /// Model file to write (safetensors) [default: models/mnist-784-30-10.safetensors for
     /// chapter 1's run on MNIST; any other run is named after its data and every setting that
     /// differs, e.g. mnist-784-30-10-cross-entropy-epochs2.safetensors; in models/ if that
@@ -152,6 +163,23 @@ impl TrainArgs {
 }
 
 pub(super) fn run_train(args: &TrainArgs) -> Result<(), CliError> {
+    if let Some(value) = &args.lr {
+        return Err(CliError::OtherName {
+            given: format!("--lr {value}"),
+            answer: format!(
+                "digitnet calls the learning rate --eta, as the book does (η; chapter 1's is 3.0): --eta {value}"
+            ),
+        });
+    }
+    if let Some(value) = &args.weight_decay {
+        return Err(CliError::OtherName {
+            given: format!("--weight-decay {value}"),
+            answer: "digitnet's L2 regularisation is the book's --lambda: each step scales the weights by \
+                1 − eta·lambda/n, n the training images (50000), where PyTorch's SGD weight_decay wd \
+                scales them by 1 − lr·wd; so --lambda = wd · n (weight_decay 0.0001 is --lambda 5)"
+                .to_owned(),
+        });
+    }
     let mut config = args.config();
     config.validate()?;
     // Every argument is checked before the data is read and long before

@@ -21,7 +21,7 @@ pub(crate) const TOP: usize = 3;
 #[derive(Debug, Args)]
 pub struct PredictArgs {
     /// Picture files (PNG, JPEG, PGM/PPM) of one digit each, any size and colour depth.
-    #[arg(value_name = "FILE", required_unless_present = "index")]
+    #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// The model to read (the help text is `MODEL_HELP`).
     #[arg(long, help = MODEL_HELP)]
@@ -51,6 +51,9 @@ pub enum PredictError {
     /// The test digits for `--index` could not be read.
     #[error(transparent)]
     Data(#[from] DataError),
+    /// Neither a picture nor `--index` was given.
+    #[error("nothing to classify: name picture files (digitnet predict digit.png), or test digits with --index N (digitnet predict --index 8)")]
+    NoInput,
     /// Some inputs failed (each was reported as it happened).
     #[error("{failed} of {total} inputs could not be classified")]
     Failed {
@@ -151,6 +154,9 @@ pub fn run(args: &PredictArgs) -> Result<(), PredictError> {
 }
 
 fn run_inner(args: &PredictArgs) -> Result<(), PredictError> {
+    if args.files.is_empty() && args.index.is_empty() {
+        return Err(PredictError::NoInput);
+    }
     let source = defaults::model(args.model.as_deref());
     let loaded = source.load()?;
     let net = &loaded.net;
