@@ -193,20 +193,14 @@ fn the_page_draws_and_answers_as_the_desktop_does() {
     let dir = tempfile::tempdir().unwrap();
     let default_model = repo().join("models/mnist-784-30-10.safetensors");
     let default_page = page(&dir.path().join("default"), None, "100");
-    // Three browsers at once, each waiting mostly on its pointer events: the
-    // default page's 20 drawings shared by two (the first of each digit,
-    // then the second), while the other model is trained, then its page and
-    // the altered page in the third.
+    // Two browsers at once, each waiting mostly on its pointer events: the
+    // default page's 10 drawings (the first test digit of each digit) while
+    // the other model is trained, then its page and the altered page.
     let screenshot = dir.path().join("screenshot.png");
     let first = browse(
         &dir.path().join("drawn-default"),
         Some(&screenshot),
         &[format!("{}:10", default_page.display())],
-    );
-    let first_more = browse(
-        &dir.path().join("drawn-default-more"),
-        None,
-        &[format!("{}:10:10", default_page.display())],
     );
     // A ReLU / softmax model of another width.
     let relu = dir.path().join("relu.safetensors");
@@ -221,32 +215,17 @@ fn the_page_draws_and_answers_as_the_desktop_does() {
             bad_page.display().to_string(),
         ],
     );
-    let (mut pages, more) = (finish(first), finish(first_more));
+    let mut pages = finish(first);
     pages.extend(finish(second));
 
-    // The default model: bit-exact, 20 drawings answered as predict answers
-    // them, with each kind of pointer in each half.
-    let (p, more) = (&pages[0], &more[0]);
+    // The default model: bit-exact, 10 drawings answered as predict answers
+    // them, with each kind of pointer.
+    let p = &pages[0];
     bit_exact(p, 100);
-    bit_exact(more, 100);
-    let mut p = p.clone();
-    p["drawn"]
-        .as_array_mut()
-        .unwrap()
-        .extend(more["drawn"].as_array().unwrap().iter().cloned());
-    let mut more_kinds: Vec<&str> = more["pointer_types"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k.as_str().unwrap())
-        .collect();
-    more_kinds.sort_unstable();
-    assert_eq!(more_kinds, ["mouse", "pen", "touch"]);
-    let p = &p;
-    let right = answers_as_predict(p, &default_model, 20);
+    let right = answers_as_predict(p, &default_model, 10);
     // Replayed MNIST ink is bolder than the original, so a few may be misread,
     // but the network must read most of them.
-    assert!(right >= 16, "{right} of 20 drawings read as their labels");
+    assert!(right >= 8, "{right} of 10 drawings read as their labels");
     let labels: Vec<u64> = p["drawn"]
         .as_array()
         .unwrap()
@@ -254,7 +233,7 @@ fn the_page_draws_and_answers_as_the_desktop_does() {
         .map(|d| d["label"].as_u64().unwrap())
         .collect();
     for digit in 0..10 {
-        assert_eq!(labels.iter().filter(|&&l| l == digit).count(), 2);
+        assert_eq!(labels.iter().filter(|&&l| l == digit).count(), 1);
     }
     let mut kinds: Vec<&str> = p["pointer_types"]
         .as_array()

@@ -19,7 +19,7 @@ const TRAIN_FILES: [&str; 5] = [
 ];
 
 /// How many random kills each scenario gets.
-const KILLS: u64 = 24;
+const KILLS: u64 = 12;
 
 /// The files an `export` (f32) writes.
 const EXPORT_FILES: [&str; 2] = ["fw/model.rs", "fw/samples.rs"];

@@ -71,6 +71,7 @@ fn eval_confusion(model: &Path) -> Vec<Vec<u64>> {
         .lines()
         .skip_while(|l| !l.starts_with("confusion matrix"))
         .skip(2)
+        .take(10)
         .map(|l| {
             l.split_whitespace()
                 .skip(1)
