@@ -66,7 +66,7 @@ fn assert_nothing_written(dir: &Path) {
 fn ctrl_c_stops_after_the_epoch_says_so_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("m.safetensors");
-    let (mut child, _) = start(&out, 2);
+    let (child, _) = start(&out, 2);
     interrupt(&child);
     let output = child.wait_with_output().unwrap();
     let stderr = text(&output.stderr);
@@ -96,7 +96,7 @@ fn ctrl_c_stops_after_the_epoch_says_so_and_writes_nothing() {
 fn a_second_ctrl_c_stops_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("m.safetensors");
-    let (mut child, _) = start(&out, 1);
+    let (child, _) = start(&out, 1);
     interrupt(&child);
     // The second press before the epoch under way can finish.
     std::thread::sleep(Duration::from_millis(20));

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{repo, text};
+use common::text;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -19,13 +19,39 @@ const TRAIN_FILES: [&str; 5] = [
 ];
 
 /// How many random kills each scenario gets.
-const KILLS: u64 = 12;
+const KILLS: u64 = 24;
 
 /// The files an `export` (f32) writes.
 const EXPORT_FILES: [&str; 2] = ["fw/model.rs", "fw/samples.rs"];
 
+/// A small MNIST in raw IDX files: 600 training and 200 test digits (both
+/// from MNIST's test set), so that each of the many runs here loads its data
+/// in a millisecond rather than gunzipping the whole of MNIST.
 fn data() -> String {
-    repo().join("data/mnist").display().to_string()
+    use digitnet::data::idx::{encode_images, encode_labels};
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let dir = DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let mnist = common::mnist_test();
+        let (train, test) = (0..600, 600..800);
+        let write =
+            |name: &str, bytes: Vec<u8>| std::fs::write(dir.path().join(name), bytes).unwrap();
+        write(
+            "train-images-idx3-ubyte",
+            encode_images(&mnist.images[train.clone()]),
+        );
+        write(
+            "train-labels-idx1-ubyte",
+            encode_labels(&mnist.labels[train]),
+        );
+        write(
+            "t10k-images-idx3-ubyte",
+            encode_images(&mnist.images[test.clone()]),
+        );
+        write("t10k-labels-idx1-ubyte", encode_labels(&mnist.labels[test]));
+        dir
+    });
+    dir.path().display().to_string()
 }
 
 /// `digitnet ARGS` run in `dir`, not yet started.

@@ -9,30 +9,15 @@ pub struct BenchArgs {
     /// Where the digits come from (the help text is [`DATA_HELP`]).
     #[arg(long, help = DATA_HELP)]
     pub data: Option<PathBuf>,
-    /// The recipe to time: chapter1 or best; the flags below override it.
-    #[arg(long, value_parser = parse_preset, default_value = "chapter1")]
-    pub preset: Preset,
-    /// Hidden neurons [default: the preset's].
-    #[arg(long)]
-    pub hidden: Option<usize>,
-    /// Hidden activation: sigmoid or relu [default: the preset's].
-    #[arg(long, value_parser = parse_activation)]
-    pub activation: Option<Activation>,
-    /// Cost: quadratic, cross-entropy or log-likelihood [default: the preset's].
-    #[arg(long, value_parser = parse_cost)]
-    pub cost: Option<Cost>,
-    /// Learning rate eta [default: the preset's].
-    #[arg(long, allow_negative_numbers = true)]
-    pub eta: Option<f32>,
+    /// The recipe to time: a preset and the settings given over it, as `train` takes them.
+    #[command(flatten)]
+    pub recipe: RecipeArgs,
     /// Epochs to train; the median epoch is reported.
     #[arg(long, default_value_t = 5)]
     pub epochs: usize,
-    /// Threads; 0 for one per core.
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
-    /// Instruction set: auto, baseline, avx2 or avx512.
-    #[arg(long, value_parser = parse_simd, default_value = "auto")]
-    pub simd: Simd,
+    /// Threads and instruction set.
+    #[command(flatten)]
+    pub machine: MachineArgs,
     /// Also time each part of a training round, per thread: adding the
     /// gradients, the lane sums, backpropagation, and the waits between them.
     #[arg(long)]
@@ -45,17 +30,10 @@ pub struct BenchArgs {
 impl BenchArgs {
     /// The preset's settings with the flags given applied over them.
     pub fn config(&self) -> TrainConfig {
-        let base = self.preset.config();
         TrainConfig {
             epochs: self.epochs,
-            hidden: self.hidden.unwrap_or(base.hidden),
-            activation: self.activation.unwrap_or(base.activation),
-            cost: self.cost.unwrap_or(base.cost),
-            eta: self.eta.unwrap_or(base.eta),
-            threads: self.threads,
-            simd: self.simd,
             phases: self.phases,
-            ..base
+            ..self.recipe.config(&self.machine)
         }
     }
 }
@@ -64,7 +42,7 @@ pub(super) fn run_bench(args: &BenchArgs) -> Result<(), CliError> {
     let report = crate::reports::bench::run(
         &defaults::data(args.data.as_deref()),
         &args.config(),
-        args.preset,
+        args.recipe.preset,
     )
     .map_err(|e| match e {
         // Told with the flags' names, as `train` tells it.

@@ -4,11 +4,13 @@ mod bench;
 mod eval;
 mod export;
 mod names;
+mod recipe;
 mod train;
 pub(crate) use self::export::*;
 pub(crate) use bench::*;
 pub(crate) use eval::*;
 use names::*;
+pub use recipe::{MachineArgs, RecipeArgs};
 pub use train::INTERRUPTED_STATUS;
 pub(crate) use train::*;
 
@@ -59,7 +61,7 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Write a web page (one HTML file) to draw a digit on and watch the network answer, in a browser.
     Web(WebArgs),
-    /// Time loading, training and classifying on the bundled data.
+    /// Time loading, training and classifying, on the bundled MNIST or the --data given.
     Bench(BenchArgs),
 }
 

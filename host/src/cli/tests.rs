@@ -113,6 +113,75 @@ fn bench_flags_override_the_preset() {
     );
 }
 
+/// `train` and `bench` read a recipe from the same flags (defined once, in
+/// `RecipeArgs`): the same settings give the same configuration.
+#[test]
+fn train_and_bench_share_the_recipe_flags() {
+    let recipe = [
+        "--preset",
+        "best",
+        "--hidden",
+        "50",
+        "--activation",
+        "sigmoid",
+        "--cost",
+        "cross-entropy",
+        "--init",
+        "uniform",
+        "--batch-size",
+        "20",
+        "--eta",
+        "0.25",
+        "--lambda",
+        "1.5",
+        "--schedule",
+        "constant",
+        "--shift",
+        "2",
+        "--seed",
+        "7",
+        "--train-images",
+        "1000",
+        "--threads",
+        "2",
+        "--simd",
+        "baseline",
+        "--epochs",
+        "3",
+    ];
+    let parse = |command: &str| {
+        let mut argv = vec!["digitnet", command];
+        argv.extend(recipe);
+        match Cli::parse_from(argv).command {
+            Command::Train(a) => a.config(),
+            Command::Bench(a) => a.config(),
+            _ => unreachable!(),
+        }
+    };
+    let train = parse("train");
+    assert_eq!(train, parse("bench"));
+    assert_eq!(
+        train,
+        TrainConfig {
+            hidden: 50,
+            activation: Activation::Sigmoid,
+            cost: Cost::CrossEntropy,
+            init: Init::Uniform,
+            epochs: 3,
+            batch_size: 20,
+            eta: 0.25,
+            lambda: 1.5,
+            schedule: Schedule::Constant,
+            shift: 2,
+            seed: 7,
+            train_images: 1000,
+            threads: 2,
+            simd: Simd::Baseline,
+            phases: false,
+        }
+    );
+}
+
 /// Every command documents the defaults of the flags that have one.
 #[test]
 fn every_command_shows_its_defaults() {

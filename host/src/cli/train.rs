@@ -13,55 +13,18 @@ pub struct TrainArgs {
     /// Where the digits come from (the help text is [`DATA_HELP`]).
     #[arg(long, help = DATA_HELP)]
     pub data: Option<PathBuf>,
-    /// Start from a named recipe: `chapter1` (the book's first network) or
-    /// `best` (see the README); flags given explicitly override its settings.
-    #[arg(long, value_parser = parse_preset, default_value = "chapter1")]
-    pub preset: Preset,
-    /// Hidden neurons, one of 10, 16, 20, 30, 50, 64, 100, 128 [default: 30].
-    #[arg(long)]
-    pub hidden: Option<usize>,
-    /// Hidden activation: sigmoid or relu [default: sigmoid].
-    #[arg(long, value_parser = parse_activation)]
-    pub activation: Option<Activation>,
-    /// Cost: quadratic, cross-entropy, or log-likelihood (softmax output) [default: quadratic].
-    #[arg(long, value_parser = parse_cost)]
-    pub cost: Option<Cost>,
-    /// Initial weights: normal N(0,1), scaled N(0,1/n_in), or uniform U(-0.5,0.5) with zero biases [default: normal].
-    #[arg(long, value_parser = parse_init)]
-    pub init: Option<Init>,
+    /// The recipe: a preset and the settings given over it.
+    #[command(flatten)]
+    pub recipe: RecipeArgs,
     /// Passes over the training images [default: 30].
     #[arg(long)]
     pub epochs: Option<usize>,
-    /// Examples per mini-batch, up to the number of training images (full batch) [default: 10].
-    #[arg(long)]
-    pub batch_size: Option<usize>,
-    /// Learning rate eta [default: 3.0].
-    #[arg(long, allow_negative_numbers = true)]
-    pub eta: Option<f32>,
-    /// L2 regularisation parameter lambda; 0 for none [default: 0.0].
-    #[arg(long, allow_negative_numbers = true)]
-    pub lambda: Option<f32>,
-    /// Learning-rate schedule over the epochs: constant or cosine (annealed towards 0) [default: constant].
-    #[arg(long, value_parser = parse_schedule)]
-    pub schedule: Option<Schedule>,
-    /// Move each training image by up to this many pixels (random per example and epoch), 0 to 4 [default: 0].
-    #[arg(long, allow_negative_numbers = true)]
-    pub shift: Option<u8>,
-    /// Seed for initialisation, shuffles and shifts [default: 20151130].
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Training images to use, from the start of the training set [default: 50000, or all if fewer].
-    #[arg(long)]
-    pub train_images: Option<usize>,
     /// Also evaluate on the validation set (training images 50,000-59,999) after every epoch.
     #[arg(long)]
     pub validation: bool,
-    /// Threads to train with; 0 for one per core, falling back to one thread in epochs where that is faster (a busy machine). Every count gives the same model.
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
-    /// Instruction set: auto (the widest this processor has), baseline, avx2 or avx512. Every one gives the same model.
-    #[arg(long, value_parser = parse_simd, default_value = "auto")]
-    pub simd: Simd,
+    /// Threads and instruction set.
+    #[command(flatten)]
+    pub machine: MachineArgs,
     /// Not a flag of digitnet: other tools' name for `--eta`, answered with it.
     #[arg(
         long = "lr",
@@ -100,23 +63,10 @@ pub struct TrainArgs {
 impl TrainArgs {
     /// The preset's settings with every flag given on the command line applied over them.
     pub fn config(&self) -> TrainConfig {
-        let base = self.preset.config();
+        let base = self.recipe.config(&self.machine);
         TrainConfig {
             epochs: self.epochs.unwrap_or(base.epochs),
-            batch_size: self.batch_size.unwrap_or(base.batch_size),
-            eta: self.eta.unwrap_or(base.eta),
-            lambda: self.lambda.unwrap_or(base.lambda),
-            seed: self.seed.unwrap_or(base.seed),
-            train_images: self.train_images.unwrap_or(base.train_images),
-            hidden: self.hidden.unwrap_or(base.hidden),
-            activation: self.activation.unwrap_or(base.activation),
-            cost: self.cost.unwrap_or(base.cost),
-            init: self.init.unwrap_or(base.init),
-            schedule: self.schedule.unwrap_or(base.schedule),
-            shift: self.shift.unwrap_or(base.shift),
-            threads: self.threads,
-            simd: self.simd,
-            phases: false,
+            ..base
         }
     }
 }
@@ -221,7 +171,7 @@ pub(super) fn run_train(args: &TrainArgs) -> Result<(), CliError> {
         // The test digits to export must exist before training starts.
         crate::export::select_samples(&test_set.labels, args.samples)?;
     }
-    if args.train_images.is_none() && train_set.len() < config.train_images {
+    if args.recipe.train_images.is_none() && train_set.len() < config.train_images {
         // A smaller data set than MNIST's: train on all of it.
         config.train_images = train_set.len();
         config.validate()?;
@@ -246,7 +196,7 @@ pub(super) fn run_train(args: &TrainArgs) -> Result<(), CliError> {
     }
     crate::say!(
         "digitnet train: {}",
-        training::describe_run(&config, args.preset)
+        training::describe_run(&config, args.recipe.preset)
     );
     let validation_note = validation_set
         .as_ref()
