@@ -3,8 +3,9 @@
 //! the firmware's kernels.
 //!
 //! A network's sizes are types, so each supported width is compiled once;
-//! code that must choose a width at run time expands [`for_each_width!`] into
-//! one arm per width. Adding a width means adding one line here.
+//! code that must choose a width at run time expands
+//! [`for_each_width!`](crate::for_each_width) into one arm per width. Adding a
+//! width means adding one line here.
 
 /// Every supported hidden width, smallest first.
 pub const WIDTHS: [usize; 8] = [10, 16, 20, 30, 50, 64, 100, 128];

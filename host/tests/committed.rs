@@ -5,12 +5,17 @@ mod common;
 
 use common::{digitnet, repo};
 
+/// How to get the committed files back when a run overwrote them.
+const RESTORE: &str = "if a run overwrote the committed model or sources, restore them with \
+    `git checkout models/mnist-784-30-10.safetensors firmware-example/src` \
+    (`digitnet export` would only regenerate the sources from the overwritten model)";
+
 #[test]
 fn committed_firmware_sources_are_current() {
     let out = digitnet(&["export", "--check"]);
     assert!(
         out.status.success(),
-        "export --check failed:\n{}{}",
+        "export --check failed; {RESTORE}:\n{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
@@ -21,7 +26,7 @@ fn committed_int8_firmware_sources_are_current() {
     let out = digitnet(&["export", "--check", "--quantize", "int8"]);
     assert!(
         out.status.success(),
-        "export --check --quantize int8 failed:\n{}{}",
+        "export --check --quantize int8 failed; {RESTORE}:\n{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
@@ -72,8 +77,8 @@ fn default_training_reproduces_the_committed_model_byte_for_byte() {
     let committed = std::fs::read(repo().join("models/mnist-784-30-10.safetensors")).unwrap();
     assert!(
         fresh == committed,
-        "training with the default seed no longer reproduces models/mnist-784-30-10.safetensors;\n\
-         if the change is intended, retrain with `cargo run --release -p digitnet -- train --export`\n{}",
+        "training with the default seed no longer reproduces models/mnist-784-30-10.safetensors; {RESTORE};\n\
+         if the change of the code is intended, retrain with `cargo run --release -p digitnet -- train --export`\n{}",
         String::from_utf8_lossy(&out.stdout)
     );
 }
